@@ -1,0 +1,47 @@
+"""Errors that say whose move it is. Only `cli.py` formats them for people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One thing wrong with a file, at a place a person can find (1-based)."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        text = f"{where}: error: {self.message}"
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+class CrampvoiceError(Exception):
+    """A failure a person can act on; `hint` says what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ScriptError(CrampvoiceError):
+    """The script author's move: the file has problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        first = problems[0] if problems else Problem("?", 0, 0, "invalid script")
+        super().__init__(str(first))
+        self.problems = sorted(problems)
+
+
+class DeviceError(CrampvoiceError):
+    """The machine's move: a device, program or library is missing or broken."""
+
+
+class SettingsError(CrampvoiceError):
+    """The person's settings or data files cannot be used."""

@@ -1,0 +1,66 @@
+"""Inputs to the sequencer (things that happened) and its effects (things to do).
+
+Core module. Inputs are in the past tense, effects in the imperative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .commands import Command
+
+
+@dataclass(frozen=True, slots=True)
+class CommandGiven:
+    command: Command
+    by_voice: bool = False
+    heard: str = ""  # the words heard, or the key pressed
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """The sequencer's deadline has come (or the shell woke up for it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechFinished:
+    """Everything the speaker was given has been said (or silenced)."""
+
+
+Input = CommandGiven | TimerFired | SpeechFinished
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    text: str
+    cue: bool = False  # a countdown or halfway cue: short, may be a tone
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Stop speaking at once and drop anything queued."""
+
+
+@dataclass(frozen=True, slots=True)
+class Adjust:
+    """Change a speech setting to a level from -LEVELS to +LEVELS (0 is the person's own)."""
+
+    setting: str  # "rate" or "volume"
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Log:
+    """One line of the event log: `type`, the monotonic instant `at`, and fields."""
+
+    type: str
+    at: float
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    reason: str  # "completed" or "stopped"
+
+
+Effect = Say | Silence | Adjust | Log | Finish

@@ -1,0 +1,125 @@
+"""Finding relief scripts: bundled ones, and the person's own, which win by name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import CrampvoiceError, Problem, ScriptError
+from .script import Script
+from .scriptfile import MAX_FILE_BYTES, parse_script
+from .settings import user_scripts_dir
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    path: Path
+    bundled: bool
+
+
+def bundled_dir() -> Path:
+    return Path(str(resources.files("crampvoice") / "scripts"))
+
+
+def entries() -> list[Entry]:
+    """Every script by name, the person's own in place of a bundled one of the same name."""
+    found: dict[str, Entry] = {}
+    for folder, bundled in ((bundled_dir(), True), (user_scripts_dir(), False)):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.yaml")):
+                found[path.stem] = Entry(path.stem, path, bundled)
+    return sorted(found.values(), key=lambda e: e.name)
+
+
+def find(name_or_path: str) -> Path:
+    """A script's file from a name in `list`, or a path as given."""
+    if NAME.match(name_or_path):
+        for entry in entries():
+            if entry.name == name_or_path:
+                return entry.path
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in name_or_path:
+        return path
+    names = ", ".join(e.name for e in entries())
+    raise CrampvoiceError(f"there is no relief script called '{name_or_path}'",
+                          f"choose one of: {names}; or give the path to a .yaml file")
+
+
+def read_bytes(path: Path) -> bytes:
+    """At most one byte more than a script may have, so a huge file is refused cheaply."""
+    try:
+        with path.open("rb") as f:
+            return f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        reason = "the file does not exist"
+    except IsADirectoryError:
+        reason = "that is a folder, not a file"
+    except OSError as e:
+        reason = f"the file cannot be read ({e.strerror or e})"
+    raise ScriptError([Problem(str(path), 0, 0, reason, "check the path, or run 'crampvoice list'")])
+
+
+def load(path: Path) -> Script:
+    return parse_script(read_bytes(path), str(path), name=path.stem)
+
+
+def new_script(name: str, source: Path | None) -> Path:
+    """Write a starting file into the person's folder; never overwrite one."""
+    if not NAME.match(name):
+        raise CrampvoiceError(f"'{name}' cannot be a script name",
+                              "use lower-case letters, digits, '-' and '_', such as 'mums-calf'")
+    if source is not None:
+        load(source)  # refuse to copy a broken script
+    text = TEMPLATE if source is None else _copy_header(source) + read_bytes(source).decode("utf-8")
+    folder = user_scripts_dir()
+    target = folder / f"{name}.yaml"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise CrampvoiceError(f"{target} already exists, and was left as it is",
+                              "choose another name, or edit that file") from None
+    except OSError as e:
+        raise CrampvoiceError(f"cannot write {target} ({e.strerror or e})",
+                              "check that the folder can be written") from None
+    return target
+
+
+def _copy_header(source: Path) -> str:
+    return (f"# Copied from {source.name} by 'crampvoice new'. Edit freely, then check it with\n"
+            f"# 'crampvoice validate' and try it with 'crampvoice run --text'.\n")
+
+
+TEMPLATE = """\
+# A relief script for crampvoice. Each step is read aloud; holds are timed.
+# Check it with 'crampvoice validate FILE' and try it with 'crampvoice run FILE --text'.
+crampvoice: 1                  # the format version
+title: My calf cramp           # said first
+muscle: calf
+
+safety:                        # said before the first step, and on "help"
+  - If the cramp does not ease after about ten minutes, or the leg is swollen, red, warm or numb, get medical help.
+
+steps:                         # each step has one of: stretch, move, massage, heat, say, ask
+  - stretch: Straighten your leg and gently pull your toes up toward your shin.
+    hold: 30                   # seconds, from 1 to 600
+    repeat: 2                  # sets (optional)
+    rest: 10                   # seconds between sets (optional)
+    sides: one                 # or 'both': the person is told to switch sides
+
+  - massage: Rub the calf with firm, gentle strokes.
+    hold: 60
+
+  - ask: Is the cramp easing?  # answered with yes or no
+    no: repeat                 # continue, repeat (from the first step) or end
+    default: yes               # taken if nobody answers
+    wait: 20                   # seconds to wait for an answer
+
+  - say: Sip some water, and rest the leg.
+"""

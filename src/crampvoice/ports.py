@@ -1,0 +1,52 @@
+"""The small interfaces the session loop talks to. Core module: Protocols only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from .events import Input
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Monotonic seconds."""
+        ...
+
+
+class Inbox(Protocol):
+    """Where every input source puts what happened; the session's only wait."""
+
+    def put(self, event: Input) -> None: ...
+
+    def poll(self, timeout_s: float | None) -> Input | None:
+        """The next input, or None once `timeout_s` has passed (None: wait for one)."""
+        ...
+
+
+class Speaker(Protocol):
+    def say(self, text: str, cue: bool = False) -> None:
+        """Queue speech; return at once."""
+        ...
+
+    def silence(self) -> None:
+        """Stop speaking now and drop what is queued."""
+        ...
+
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from any thread) once everything queued is said or silenced."""
+        ...
+
+    def adjust(self, setting: str, level: int) -> None:
+        """Set "rate" or "volume" to a level from -4 to +4 (0: the person's own)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Source(Protocol):
+    """Keys, a microphone: puts inputs into the inbox from a thread of its own."""
+
+    def start(self, put: Callable[[Input], None]) -> None: ...
+
+    def close(self) -> None: ...

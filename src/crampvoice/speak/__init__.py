@@ -1,0 +1,1 @@
+"""Speech out: adapters behind the `Speaker` port."""

@@ -1,0 +1,68 @@
+"""A whole session run with nobody answering, as data: what `show` and `render` print.
+
+Core module. It drives the real sequencer with a made-up clock, so the timeline
+can never disagree with what a session does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .events import Effect, Log, Say, SpeechFinished, TimerFired
+from .script import Script
+from .sequencer import Sequencer
+
+WORDS_PER_S = 2.5  # an easy speaking pace, for estimates when nothing is synthesised
+
+
+def estimate_speech_s(text: str) -> float:
+    return len(text.split()) / WORDS_PER_S
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    at_s: float  # from the start of the session
+    effect: Say | Log
+
+
+def simulate(script: Script, speech_s: Callable[[str], float] = lambda _: 0.0,
+             limit: int = 100_000) -> list[Moment]:
+    """Every Say and Log of an unattended session, stamped with when it happens.
+
+    `speech_s` says how long a text takes to say (0 by default: the timed parts only).
+    Speech that overlaps a running hold (cues) does not move the clock.
+    """
+    seq = Sequencer(script)
+    now, busy_until = 0.0, 0.0
+    moments: list[Moment] = []
+
+    def take(effects: list[Effect]) -> bool:
+        nonlocal busy_until
+        said = False
+        for effect in effects:
+            if isinstance(effect, (Say, Log)):
+                moments.append(Moment(now if isinstance(effect, Say) else effect.at, effect))
+            if isinstance(effect, Say):
+                busy_until = max(busy_until, now) + speech_s(effect.text)
+                said = True
+        return said
+
+    said = take(seq.start(now))
+    for _ in range(limit):
+        if seq.finished:
+            return moments
+        deadline = seq.deadline
+        if said and (deadline is None or busy_until <= deadline):
+            now = max(now, busy_until)
+            said = take(seq.handle(SpeechFinished(), now))
+        elif deadline is not None:
+            now = max(now, deadline)
+            said = take(seq.handle(TimerFired(), now)) or said
+        else:
+            break
+    raise RuntimeError(f"the session did not end by itself ({script.title!r})")
+
+
+def total_s(moments: list[Moment]) -> float:
+    return max((m.at_s for m in moments), default=0.0)

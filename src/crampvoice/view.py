@@ -1,0 +1,31 @@
+"""The text view: everything said, and what the person did, as plain lines.
+
+Lines a screen reader can follow: no colour, no cursor movement, one thought a line.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from .events import Log
+
+
+class TextView:
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def said(self, text: str) -> None:
+        self.line(text)
+
+    def logged(self, log: Log) -> None:
+        f = log.fields
+        if log.type == "step":
+            self.line(f"Step {f['index']} of {f['of']}:")
+        elif log.type == "command":
+            self.line(f"{'heard' if f['by'] == 'voice' else 'pressed'}: {f['command']}")
+        elif log.type == "ignored":
+            self.line(f"heard but ignored while asleep: {f['heard']}")
