@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _open_events(path: str) -> TextIO:
     try:
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the ExitStack
+        return open(path, "w", encoding="utf-8")
     except OSError as e:
         raise CrampvoiceError(f"cannot write the events file {path} ({e.strerror})",
                               "give a path in a folder you can write to, or '-' for the screen") from None

@@ -55,8 +55,8 @@ class _Loader(yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused(
                 "anchors and aliases (& and *) are not allowed",
@@ -71,7 +71,7 @@ class _Loader(yaml.SafeLoader):
                 "a relief script is a mapping with a list of steps; see 'crampvoice new'",
             )
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -255,7 +255,8 @@ class _Reader:
             low = 0.0 if key == "rest" else MIN_HOLD_S
             return self._number(node, f"{what}'s '{key}'", low, MAX_HOLD_S)
         if key == "repeat":
-            return self._number(node, f"{what}'s 'repeat'", 1, MAX_SETS, whole=True)
+            sets = self._number(node, f"{what}'s 'repeat'", 1, MAX_SETS, whole=True)
+            return None if sets is None else int(sets)
         if key == "sides":
             return self._choice(node, f"{what}'s 'sides'", {"one": False, "both": True}.get)
         if key == "default":
@@ -273,19 +274,13 @@ class _Reader:
         return " ".join(node.value.split())
 
     def _number(self, node: Node, what: str, low: float, high: float, whole: bool = False) -> float | None:
-        value: object = None
-        if isinstance(node, ScalarNode) and node.tag == _TAG + "int":
-            value = _NUMBERS.construct_yaml_int(node)
-        elif isinstance(node, ScalarNode) and node.tag == _TAG + "float":
-            value = _NUMBERS.construct_yaml_float(node)
-        ok = isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high
-        if ok and whole and value != int(value):  # type: ignore[arg-type]
-            ok = False
-        if not ok:
+        value = _scalar_number(node)
+        ok = value is not None and math.isfinite(value) and low <= value <= high
+        if not ok or (whole and value != int(value or 0)):
             kind = "a whole number" if whole else "a number of seconds"
             self.problem(node, f"{what} should be {kind} from {low:g} to {high:g}, not '{node.value}'")
             return None
-        return float(value)  # type: ignore[arg-type]
+        return value
 
     def _choice(self, node: Node, what: str, pick: Callable[[str], _T | None]) -> _T | None:
         word = node.value.lower() if isinstance(node, ScalarNode) else ""
@@ -300,11 +295,18 @@ _FIELD_NAMES = {"hold": "hold_s", "rest": "rest_s", "repeat": "sets", "sides": "
                 "yes": "on_yes", "no": "on_no", "default": "default", "wait": "wait_s"}
 
 
+def _scalar_number(node: Node) -> float | None:
+    """A YAML 1.1 int or float scalar (1:30 is 90), or None for anything else."""
+    if isinstance(node, ScalarNode) and node.tag == _TAG + "int":
+        return float(_NUMBERS.construct_yaml_int(node))
+    if isinstance(node, ScalarNode) and node.tag == _TAG + "float":
+        return float(_NUMBERS.construct_yaml_float(node))
+    return None
+
+
 def _with(step: Step, fields: dict[str, object]) -> Step:
     """Fill a Step from parsed YAML fields (keys as written in the file)."""
     values = {_FIELD_NAMES[k]: v for k, v in fields.items()}
-    if "sets" in values:
-        values["sets"] = int(values["sets"])  # type: ignore[call-overload]
     return dataclasses.replace(step, **values)  # type: ignore[arg-type]
 
 

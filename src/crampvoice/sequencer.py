@@ -376,7 +376,7 @@ class Sequencer:
         if frozen.phase in (Phase.HOLD, Phase.REST) and self._timer is not None:
             self._timer.shift(self._now - frozen.at)
             self.phase = frozen.phase
-            left = P.LEFT.format(P.duration(self._timer.ends_at - self._now))
+            left = P.LEFT.format(P.duration(max(0.0, self._timer.ends_at - self._now)))
             self._say(f"{P.RESUMED} {left.capitalize()}")
         else:
             self._speak(self._prompt, After.ASK if frozen.phase is Phase.ASK else frozen.after)

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Set-up and everyday tasks, on a fresh Debian or Ubuntu machine as on a developer's.
+#   ./dev.sh run [ARGS...]   system packages, a virtual environment, then `crampvoice run ARGS`
+#   ./dev.sh test            the same set-up plus test tools, then lint and every test
+#   ./dev.sh bench           the benchmarks in bench/, printed as a table
+#   ./dev.sh lint            ruff and mypy only
+# System packages are installed when we are root (or have password-less sudo) and they are
+# missing; otherwise the exact command to type is printed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+# Speech out and in, and the virtual audio device the tests use. Text and keys work without them.
+AUDIO_PACKAGES=(espeak-ng libespeak-ng1 portaudio19-dev pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox)
+
+say() { printf '%s\n' "$*" >&2; }
+
+missing_packages() {
+  command -v dpkg-query >/dev/null || return 0
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "ok installed" || printf '%s\n' "$p"
+  done
+}
+
+# install_packages REQUIRED PACKAGE...: returns 1 when some are missing and cannot be installed.
+install_packages() {
+  local required=$1; shift
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo=(sudo); else
+      say "These system packages are missing: ${missing[*]}"
+      say "Install them with: sudo apt-get install -y ${missing[*]}"
+      [ "$required" = required ] && return 1
+      say "Carrying on without them: crampvoice will use text and keys where it needs them."
+      return 0
+    fi
+  fi
+  say "Installing system packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+python_ok() {
+  "$PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
+}
+
+ensure_python() {
+  if ! python_ok; then
+    install_packages required python3 python3-venv python3-dev
+    python_ok || { say "crampvoice needs Python 3.11 or newer with venv (python3-venv); $PYTHON is not."; exit 1; }
+  fi
+}
+
+# ensure_venv EXTRAS: (re)installs the package when pyproject.toml changed since the last time.
+ensure_venv() {
+  local extras=$1 stamp
+  stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)$extras"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  if [ ! -f "$stamp" ]; then
+    say "Installing crampvoice$extras into $VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+    "$VENV/bin/python" -m pip install -q -e ".$extras"
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+}
+
+task=${1:-run}
+[ $# -gt 0 ] && shift
+case "$task" in
+  run)
+    ensure_python
+    install_packages optional "${AUDIO_PACKAGES[@]}"
+    ensure_venv ""
+    exec "$VENV/bin/crampvoice" run "$@"
+    ;;
+  test)
+    ensure_python
+    install_packages required "${AUDIO_PACKAGES[@]}"
+    ensure_venv "[dev]"
+    "$VENV/bin/ruff" check src tests bench
+    "$VENV/bin/mypy"
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  bench)
+    ensure_python
+    install_packages optional "${AUDIO_PACKAGES[@]}"
+    ensure_venv "[dev]"
+    exec "$VENV/bin/python" bench/run.py "$@"
+    ;;
+  lint)
+    ensure_python
+    ensure_venv "[dev]"
+    "$VENV/bin/ruff" check src tests bench
+    exec "$VENV/bin/mypy"
+    ;;
+  *)
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench | lint"
+    exit 2
+    ;;
+esac

@@ -1,0 +1,95 @@
+"""The command line: exit codes and the exact lines people read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crampvoice.cli import main
+from crampvoice.library import TEMPLATE, bundled_dir
+
+BUNDLED = sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def test_list_offers_every_bundled_script(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == BUNDLED
+    assert all(line.endswith("[bundled]") for line in lines)
+    assert {"calf", "foot", "hamstring", "thigh", "night", "bedtime"} <= set(BUNDLED)
+
+
+def test_new_writes_a_valid_commented_file_and_never_overwrites(
+        capsys: pytest.CaptureFixture[str], own_dirs: Path) -> None:
+    assert main(["new", "mine"]) == 0
+    path = own_dirs / "data" / "crampvoice" / "scripts" / "mine.yaml"
+    assert path.read_text() == TEMPLATE
+    assert main(["validate", str(path)]) == 0
+    path.write_text(TEMPLATE + "# my edit\n")
+    assert main(["new", "mine"]) == 1
+    assert path.read_text().endswith("# my edit\n")
+    err = capsys.readouterr().err
+    assert f"crampvoice: error: {path} already exists, and was left as it is" in err
+
+
+def test_a_persons_own_script_wins_over_a_bundled_one_of_the_same_name(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "calf", "--from", "foot"]) == 0
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    calf = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("calf "))
+    assert "Foot cramp" in calf and calf.endswith("[yours]")
+
+
+def test_new_refuses_a_bad_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "../escape"]) == 1
+    assert "cannot be a script name" in capsys.readouterr().err
+
+
+def test_show_prints_the_timeline_and_the_total(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "calf"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Calf cramp (calf)\n")
+    assert "hold 30 s, 3 sets, rest 10 s" in out
+    # 3 x 30 + 2 x 10 + 20 + 60 + 120 + the unanswered question's 20 s wait.
+    assert "Timed holds and rests: 5:30." in out
+
+
+def test_validate_names_every_file_and_exits_1_if_any_is_invalid(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(TEMPLATE)
+    bad.write_bytes(b"crampvoice: 1\ntitle: T\nsteps:\n  - stretch: x\n    hold: 9999\n")
+    before = bad.read_bytes()
+    assert main(["validate", str(good), str(bad), str(tmp_path / "missing.yaml")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{good}: ok (4 steps)",
+        f"{bad}:5:11: error: step 1's 'hold' should be a number of seconds from 1 to 600, not '9999'",
+        f"{tmp_path / 'missing.yaml'}: error: the file does not exist — check the path, or run 'crampvoice list'",
+    ]
+    assert bad.read_bytes() == before
+
+
+def test_run_with_an_unknown_name_says_which_names_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "nosuch", "--text"]) == 1
+    err = capsys.readouterr().err
+    assert "crampvoice: error: there is no relief script called 'nosuch'" in err
+    assert "hint: choose one of: bedtime, calf," in err
+
+
+def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["frobnicate"])
+    assert caught.value.code == 2
+
+
+def test_a_broken_settings_file_is_named_and_left_alone(
+        own_dirs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = own_dirs / "config" / "crampvoice" / "settings.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("scirpt: calf\n")
+    assert main(["run", "--text"]) == 1
+    assert f"crampvoice: error: {path}: unknown setting 'scirpt'" in capsys.readouterr().err
+    assert path.read_text() == "scirpt: calf\n"

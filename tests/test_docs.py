@@ -1,0 +1,61 @@
+"""The docs and the bundled scripts stay honest."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crampvoice.cli import _parser
+from crampvoice.commands import KEYS
+from crampvoice.library import TEMPLATE, bundled_dir, load
+from crampvoice.scriptfile import parse_script
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+BUNDLED = sorted(bundled_dir().glob("*.yaml"))
+
+
+def test_the_top_level_scripts_folder_is_the_bundled_one() -> None:
+    assert sorted(p.name for p in (ROOT / "scripts").glob("*.yaml")) == [p.name for p in BUNDLED]
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_script_is_valid_and_says_the_red_flags(path: Path) -> None:
+    script = load(path)
+    safety = " ".join(script.safety).lower()
+    for flag in ("ten minutes", "keeps coming back", "dirty wound", "numb", "weak", "swelling", "warmth",
+                 "redness", "breathlessness", "chest pain", "emergency number"):
+        assert flag in safety or flag.replace("keeps coming", "keep coming") in safety, flag
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_scripts_give_no_advice_the_guidance_does_not(path: Path) -> None:
+    text = path.read_text().lower()
+    for banned in ("quinine", "painkiller", "ibuprofen", "paracetamol", "on your heels", "hot water bottle",
+                   "don't see", "no need to see", "avoid the doctor"):
+        assert banned not in text
+
+
+def test_the_template_is_a_valid_script() -> None:
+    assert len(parse_script(TEMPLATE.encode(), "template").steps) == 4
+
+
+def test_the_readme_opens_with_the_two_setup_commands() -> None:
+    first_block = README.split("```")[1]
+    assert "./dev.sh run" in first_block and "./dev.sh test" in first_block
+    assert "./dev.sh test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_cli_command_is_in_the_readme() -> None:
+    sub = next(a for a in _parser()._actions if a.dest == "command")
+    for name in sub.choices:  # type: ignore[union-attr]
+        assert f"crampvoice {name}" in README, name
+
+
+def test_every_key_is_in_the_readme_table() -> None:
+    table = README.split("### Keys")[1].split("**One switch.**")[0]
+    spelled = {"space": "space", "enter": "Enter", "right": "→", "left": "←", "escape": "Esc", " ": "space"}
+    for key in KEYS:
+        assert re.search(rf"(^|[\s|,/]){re.escape(spelled.get(key, key))}($|[\s|,/])", table), key

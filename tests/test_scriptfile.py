@@ -1,0 +1,134 @@
+"""Reading relief scripts: every problem, with its line and column, and nothing built from tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from crampvoice.errors import ScriptError
+from crampvoice.script import Answer, Kind, Then
+from crampvoice.scriptfile import MAX_FILE_BYTES, MAX_STEPS, parse_script
+
+GOOD = """\
+crampvoice: 1
+title: Calf cramp
+muscle: calf
+safety:
+  - Get help if it lasts.
+steps:
+  - stretch: Pull your toes up.
+    hold: 30
+    repeat: 3
+    rest: 10
+    sides: both
+  - ask: Is it easing?
+    no: repeat
+    default: no
+    wait: 15
+  - say: Sip water.
+"""
+
+
+def problems(text: str | bytes) -> list[str]:
+    data = text.encode() if isinstance(text, str) else text
+    with pytest.raises(ScriptError) as caught:
+        parse_script(data, "s.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_good_script_becomes_frozen_steps() -> None:
+    script = parse_script(GOOD.encode(), "s.yaml", name="s")
+    stretch, ask, say = script.steps
+    assert (stretch.kind, stretch.hold_s, stretch.sets, stretch.rest_s, stretch.both_sides) == \
+        (Kind.STRETCH, 30.0, 3, 10.0, True)
+    assert (ask.on_no, ask.on_yes, ask.default, ask.wait_s) == (Then.REPEAT, Then.CONTINUE, Answer.NO, 15.0)
+    assert say.hold_s is None and script.safety == ("Get help if it lasts.",)
+    with pytest.raises(AttributeError):
+        stretch.hold_s = 5  # type: ignore[misc]
+
+
+def test_a_typo_in_a_key_names_the_place_and_the_likely_key() -> None:
+    found = problems(GOOD.replace("    hold: 30", "    hodl: 30"))
+    assert found[0].startswith("s.yaml:8:5: error: step 1 has an unknown key 'hodl' — did you mean 'hold'?")
+
+
+def test_a_typo_in_a_step_kind_is_caught() -> None:
+    found = problems(GOOD.replace("stretch:", "strech:"))
+    assert any("unknown key 'strech'" in p and "did you mean 'stretch'" in p for p in found)
+
+
+def test_every_problem_of_a_file_is_reported_in_order() -> None:
+    text = GOOD.replace("hold: 30", "hold: -5").replace("rest: 10", "rest: lots").replace("wait: 15", "wiat: 15")
+    found = problems(text)
+    assert [p.split(": error")[0] for p in found] == ["s.yaml:8:11", "s.yaml:10:11", "s.yaml:15:5"]
+
+
+@pytest.mark.parametrize("hold", ["0", "-1", "601", ".nan", ".inf", "1e9", "yes", "thirty", "[30]", "''"])
+def test_holds_must_be_seconds_from_1_to_600(hold: str) -> None:
+    found = problems(GOOD.replace("hold: 30", f"hold: {hold}"))
+    assert found[0].startswith("s.yaml:8:11: error: step 1's 'hold' should be a number of seconds from 1 to 600")
+
+
+def test_a_sexagesimal_hold_is_read_as_minutes_and_seconds() -> None:
+    script = parse_script(GOOD.replace("hold: 30", "hold: 1:30").encode(), "s.yaml")
+    assert script.steps[0].hold_s == 90
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "s.yaml:1:1: error: the file is empty"),
+    ("   \n# only a comment\n", "s.yaml:1:1: error: the file is empty"),
+    ("crampvoice: 1\ntitle: [\n", "s.yaml:3:1: error: YAML syntax"),
+    ("just words", "s.yaml:1:1: error: the script should be a mapping"),
+    ("a: &x [1]\nb: *x\n", "s.yaml:1:4: error: anchors and aliases"),
+    ("crampvoice: 2\ntitle: T\nsteps: [{say: hi}]\n", "s.yaml:1:13: error: this script is format 2"),
+    ("title: T\nsteps: [{say: hi}]\n", "s.yaml:1:1: error: the script has no 'crampvoice:' format line"),
+    ("crampvoice: 1\ntitle: T\nsteps: []\n", "s.yaml:3:8: error: 'steps' should be a list of one or more"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - {}\n", "s.yaml:4:5: error: step 1 has no instruction"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - say: ''\n", "s.yaml:4:10: error: step 1's 'say' should be a sentence"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - say: a\n    stretch: b\n", "s.yaml:4:5: error: step 1 has 'stretch' and 'say'"),
+    ("crampvoice: 1\ntitle: T\ntitle: U\nsteps: [{say: a}]\n", "s.yaml:3:1: error: the script has 'title' twice"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - say: a\n    repeat: 2\n", "s.yaml:5:13: error: step 1 has 'repeat' but no 'hold'"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - ask: a?\n    hold: 5\n", "s.yaml:5:11: error: step 1 is a question and cannot have 'hold'"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - ask: a?\n    no: again\n", "s.yaml:5:9: error: step 1's 'no' cannot be 'again'"),
+    ("crampvoice: 1\ntitle: T\nsteps:\n  - say: a\n    no: repeat\n", "s.yaml:5:9: error: step 1 has 'no', which only a question"),
+    ("crampvoice: 1\ntitle: !!python/object/apply:os.system [ls]\nsteps: [{say: a}]\n",
+     "s.yaml:2:8: error: the tag '!!python/object/apply:os.system' is not allowed"),
+    ("crampvoice: 1\ntitle: !custom T\nsteps: [{say: a}]\n", "s.yaml:2:8: error: the tag '!custom' is not allowed"),
+    ("--- 1\n--- 2\n", "s.yaml:2:1: error: YAML syntax"),
+])
+def test_broken_files_get_one_clear_problem(text: str, expected: str) -> None:
+    assert problems(text)[0].startswith(expected)
+
+
+def test_non_utf8_bytes_are_placed_by_line_and_column() -> None:
+    assert problems(b"crampvoice: 1\ntitle: caf\xe9\n")[0].startswith("s.yaml:2:11: error: the file is not UTF-8")
+
+
+def test_random_bytes_are_refused_without_an_exception_escaping() -> None:
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        data = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 300)))
+        assert problems(data)
+
+
+def test_a_billion_laughs_alias_bomb_is_refused_at_once() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    assert "anchors and aliases" in problems(bomb)[0]
+
+
+def test_deep_nesting_is_refused_before_the_parser_recurses() -> None:
+    assert "nested more than" in problems("[" * 100_000 + "]" * 100_000)[0]
+    assert "nested more than" in problems("a:\n" + "".join("  " * i + "b:\n" for i in range(1, 500)))[0]
+
+
+def test_huge_files_and_too_many_steps_are_refused() -> None:
+    assert "larger than 1024 KiB" in problems(b"#" * (MAX_FILE_BYTES + 1))[0]
+    many = "crampvoice: 1\ntitle: T\nsteps:\n" + "  - say: a\n" * (MAX_STEPS + 1)
+    assert f"at most {MAX_STEPS} are allowed" in problems(many)[0]
+
+
+def test_spoken_text_has_its_white_space_folded() -> None:
+    script = parse_script(b"crampvoice: 1\ntitle: T\nsteps:\n  - say: >\n      Sip   some\n      water.\n", "s")
+    assert script.steps[0].text == "Sip some water."

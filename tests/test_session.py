@@ -1,0 +1,73 @@
+"""The session loop with fake parts: the real sequencer, text view and event log."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from crampvoice import session
+from crampvoice.commands import Command, Vocabulary
+from crampvoice.eventlog import EventLog
+from crampvoice.events import CommandGiven, Input
+from crampvoice.keys import LineKeys
+from crampvoice.testing import FakeClock, FakeSpeaker, ScriptedInbox
+from crampvoice.view import TextView
+
+from .driver import make_script
+
+
+def run_fake(inputs: Sequence[tuple[float, Input]] = ()) -> tuple[str, list[dict[str, Any]], str, FakeSpeaker]:
+    clock, speaker = FakeClock(100.0), FakeSpeaker()
+    text, events = io.StringIO(), io.StringIO()
+    parts = session.Parts(clock=clock, inbox=ScriptedInbox(clock, [(100 + t, e) for t, e in inputs]),
+                          speaker=speaker, view=TextView(text), events=EventLog(events, clock.now()))
+    reason = session.run(make_script(), parts)
+    return reason, [json.loads(line) for line in events.getvalue().splitlines()], text.getvalue(), speaker
+
+
+def test_a_session_with_no_input_runs_to_the_end_in_test_time() -> None:
+    reason, events, text, speaker = run_fake()
+    assert reason == "completed" and speaker.closed
+    starts = [e for e in events if e["type"] == "hold_start"]
+    ends = [e for e in events if e["type"] == "hold_end"]
+    assert [round(e["t"] - s["t"], 6) for s, e in zip(starts, ends, strict=True)] == [30, 30, 30, 30, 20]
+    assert {"step", "say", "hold_start", "hold_end", "ask", "end"} <= {e["type"] for e in events}
+    assert events[-1] == {"t": events[-1]["t"], "type": "end", "reason": "completed"}
+    assert text.splitlines()[0] == "Test cramp." and "Step 1 of 4:" in text
+    assert speaker.said == [e["text"] for e in events if e["type"] == "say"]  # printed = spoken
+
+
+def test_commands_arrive_at_their_times_and_are_shown_and_logged() -> None:
+    reason, events, text, speaker = run_fake([
+        (5.0, CommandGiven(Command.PAUSE, heard="p")),
+        (65.0, CommandGiven(Command.RESUME, heard="c")),
+        (70.0, CommandGiven(Command.STOP, heard="s")),
+        (71.0, CommandGiven(Command.STOP, by_voice=True, heard="stop")),
+    ])
+    assert reason == "stopped"
+    commands = [(e["t"], e["command"], e["by"]) for e in events if e["type"] == "command"]
+    assert commands == [(5.0, "pause", "key"), (65.0, "resume", "key"), (70.0, "stop", "key"),
+                        (71.0, "stop", "voice")]
+    assert "pressed: pause" in text and "heard: stop" in text
+    assert speaker.silenced >= 3
+
+
+def test_keys_from_a_pipe_become_commands() -> None:
+    inbox = session.QueueInbox()
+    keys = LineKeys(io.StringIO("next\n\n \ngo back\nn\nnonsense\nwhat can I say\n"), Vocabulary())
+    keys.start(inbox.put)
+    got = []
+    while (event := inbox.poll(0.5)) is not None:
+        assert isinstance(event, CommandGiven)
+        got.append(event.command)
+    assert got == [Command.NEXT, Command.NEXT, Command.SWITCH, Command.BACK, Command.NO, Command.HELP]
+
+
+def test_a_persons_own_words_are_understood_beside_the_defaults() -> None:
+    vocabulary = Vocabulary({Command.NEXT: ("nek", "Onward!")})
+    assert vocabulary.command_for("nek") is Command.NEXT
+    assert vocabulary.command_for("onward") is Command.NEXT
+    assert vocabulary.command_for("Next step.") is Command.NEXT
+    assert vocabulary.command_for("neck") is None
