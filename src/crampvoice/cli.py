@@ -9,13 +9,18 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
-from . import library, session
+from . import doctor, library, session
+from .audio import write_wav
 from .commands import KEY_HELP, Vocabulary
-from .errors import CrampvoiceError, ScriptError
+from .errors import CrampvoiceError, DeviceError, ScriptError
 from .eventlog import EventLog
-from .events import Log
-from .ports import Source
-from .settings import load_settings
+from .events import DeviceFailed, Log, Say
+from .ports import Source, Speaker
+from .script import RATE_BOUNDS_WPM, Script
+from .settings import Settings, load_settings
+from .speak import build_voice_speaker
+from .speak.render import render
+from .speak.synth import Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
 from .timeline import estimate_speech_s, simulate, total_s
 from .view import TextView
@@ -50,7 +55,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--text", action="store_true", help="print instead of speaking")
     run.add_argument("--keyboard", action="store_true", help="keys only: do not listen for speech")
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
+    _voice_options(run)
     run.set_defaults(handler=cmd_run)
+
+    render = sub.add_parser("render", help="the whole guided session as a WAV file")
+    render.add_argument("script")
+    render.add_argument("-o", "--output", required=True, metavar="FILE.wav")
+    _voice_options(render)
+    render.set_defaults(handler=cmd_render)
+
+    sub.add_parser("voices", help="the voices espeak-ng can speak with").set_defaults(handler=cmd_voices)
+    sub.add_parser("doctor", help="what works, what does not, and the fix").set_defaults(handler=cmd_doctor)
 
     sub.add_parser("list", help="the relief scripts you can run").set_defaults(handler=cmd_list)
 
@@ -69,24 +84,53 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _voice_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--voice", metavar="ID", help="an espeak-ng voice id from 'crampvoice voices'")
+    parser.add_argument("--rate", type=int, metavar="WPM", help="speaking pace in words a minute")
+    parser.add_argument("--volume", type=float, metavar="0-1", help="loudness, from 0 to 1")
+
+
+def _voice_settings(args: argparse.Namespace, settings: Settings, script: Script) -> VoiceSettings:
+    """The command line wins, then the person's settings, then the script, then the defaults."""
+    low, high = RATE_BOUNDS_WPM
+    if args.rate is not None and not low <= args.rate <= high:
+        raise CrampvoiceError(f"--rate {args.rate} is out of range", f"give words a minute from {low} to {high}")
+    if args.volume is not None and not 0 <= args.volume <= 1:
+        raise CrampvoiceError(f"--volume {args.volume:g} is out of range", "give a number from 0 to 1")
+    default = VoiceSettings()
+    return VoiceSettings(
+        voice=args.voice or settings.voice or script.voice or default.voice,
+        rate_wpm=args.rate or settings.rate or script.rate_wpm or default.rate_wpm,
+        volume=args.volume if args.volume is not None else
+        settings.volume if settings.volume is not None else default.volume)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     script = library.load(library.find(args.script or settings.script))
+    voice = _voice_settings(args, settings, script)
     to_stdout = args.events == "-"
     view = TextView(sys.stderr if to_stdout else sys.stdout)
-    clock = session.MonotonicClock()
+    clock, inbox = session.MonotonicClock(), session.QueueInbox()
     with ExitStack() as stack:
         events = None
         if args.events:
             stream = sys.stdout if to_stdout else stack.enter_context(_open_events(args.events))
             events = EventLog(stream, clock.now())
-        if not args.text:
-            view.line("Speech is not available yet in this version, so everything is shown as text.")
+        speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         sources: tuple[Source, ...] = (_keyboard(view, Vocabulary(settings.words)),)
-        parts = session.Parts(clock=clock, inbox=session.QueueInbox(), speaker=TextSpeaker(),
-                              view=view, sources=sources, events=events)
+        parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events)
         reason = session.run(script, parts)
     return EXIT_INTERRUPTED if reason == "interrupted" else 0
+
+
+def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextView) -> Speaker:
+    """A speaker that talks, or, saying why once, one that only prints."""
+    try:
+        return build_voice_speaker(voice, notify=lambda message: inbox.put(DeviceFailed(message)))
+    except DeviceError as e:
+        view.line(f"Speech is off: {e.message}. To hear it, {e.hint}. Showing everything as text.")
+        return TextSpeaker()
 
 
 def _open_events(path: str) -> TextIO:
@@ -159,6 +203,60 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"Wrote {path}")
     print(f"Edit it, check it with 'crampvoice validate {path}', then run 'crampvoice run {args.name}'.")
     return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    script = library.load(library.find(args.script))
+    voice = _voice_settings(args, load_settings(), script)
+    synth = Pyttsx3Synth(voice)
+    output = Path(args.output)
+    try:
+        with tqdm(desc="Rendering", unit="sentence", file=sys.stderr, disable=None, leave=False) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            audio, moments = render(script, synth, progress)
+    finally:
+        synth.close()
+    partial = output.with_name(output.name + ".part")
+    try:
+        write_wav(partial, audio)
+        partial.replace(output)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise CrampvoiceError(f"cannot write {output} ({e.strerror or e})",
+                              "give a path in a folder you can write to") from None
+    sentences = sum(isinstance(m.effect, Say) for m in moments)
+    print(f"Wrote {output}: {_clock(audio.duration_s)} of audio, {sentences} sentences, "
+          f"with {script.title!r} as nobody answering would hear it.")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    synth = Pyttsx3Synth()
+    try:
+        for voice in synth.voices:
+            mark = "  (default)" if voice.id == VoiceSettings().voice else ""
+            print(f"{voice.id:<28} {voice.name}{mark}")
+    finally:
+        synth.close()
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    checks = [("speech synthesis", doctor.check_synthesis), ("audio output", doctor.check_output)]
+    failed = False
+    for name, check in checks:
+        try:
+            print(f"ok       {name}: {check()}")
+        except DeviceError as e:
+            failed = True
+            print(f"PROBLEM  {name}: {e.message}")
+            print(f"         fix: {e.hint}")
+    return 1 if failed else 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

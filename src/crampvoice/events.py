@@ -31,6 +31,19 @@ Input = CommandGiven | TimerFired | SpeechFinished
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceFailed:
+    """A device gave out mid-session; the person is told once and the session goes on.
+
+    Handled by the session shell, never by the sequencer.
+    """
+
+    message: str
+
+
+Arrival = Input | DeviceFailed
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     text: str
     cue: bool = False  # a countdown or halfway cue: short, may be a tone

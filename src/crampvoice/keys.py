@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 from .commands import KEYS, Vocabulary, command_for_line
-from .events import CommandGiven, Input
+from .events import Arrival, CommandGiven
 
 # prompt_toolkit's names for the special keys we use.
 _SPECIAL = {"c-m": "enter", "c-j": "enter", "right": "right", "left": "left", "escape": "escape"}
@@ -28,7 +28,7 @@ class TerminalKeys:
         self._thread: threading.Thread | None = None
         self._raw: AbstractContextManager[Any] | None = None
 
-    def start(self, put: Callable[[Input], None]) -> None:
+    def start(self, put: Callable[[Arrival], None]) -> None:
         from prompt_toolkit.input import create_input  # only a terminal session needs it
 
         terminal = create_input(self._stdin)
@@ -38,7 +38,7 @@ class TerminalKeys:
                                          name="crampvoice-keys")
         self._thread.start()
 
-    def _read(self, terminal: Any, put: Callable[[Input], None]) -> None:
+    def _read(self, terminal: Any, put: Callable[[Arrival], None]) -> None:
         fd = terminal.fileno()
         while not self._closed.is_set():
             ready, _, _ = select.select([fd], [], [], 0.1)
@@ -69,10 +69,10 @@ class LineKeys:
         self._stream = stream
         self._vocabulary = vocabulary
 
-    def start(self, put: Callable[[Input], None]) -> None:
+    def start(self, put: Callable[[Arrival], None]) -> None:
         threading.Thread(target=self._read, args=(put,), daemon=True, name="crampvoice-lines").start()
 
-    def _read(self, put: Callable[[Input], None]) -> None:
+    def _read(self, put: Callable[[Arrival], None]) -> None:
         for line in self._stream:
             command = command_for_line(line, self._vocabulary)
             if command is not None:

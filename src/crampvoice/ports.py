@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from .events import Input
+from .events import Arrival
 
 
 class Clock(Protocol):
@@ -17,9 +17,9 @@ class Clock(Protocol):
 class Inbox(Protocol):
     """Where every input source puts what happened; the session's only wait."""
 
-    def put(self, event: Input) -> None: ...
+    def put(self, event: Arrival) -> None: ...
 
-    def poll(self, timeout_s: float | None) -> Input | None:
+    def poll(self, timeout_s: float | None) -> Arrival | None:
         """The next input, or None once `timeout_s` has passed (None: wait for one)."""
         ...
 
@@ -47,6 +47,6 @@ class Speaker(Protocol):
 class Source(Protocol):
     """Keys, a microphone: puts inputs into the inbox from a thread of its own."""
 
-    def start(self, put: Callable[[Input], None]) -> None: ...
+    def start(self, put: Callable[[Arrival], None]) -> None: ...
 
     def close(self) -> None: ...

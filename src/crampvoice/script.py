@@ -12,6 +12,7 @@ FORMAT_VERSION = 1
 MIN_HOLD_S = 1.0
 MAX_HOLD_S = 600.0
 MAX_SETS = 20
+RATE_BOUNDS_WPM = (80, 350)
 MAX_ROUNDS = 3  # "no: repeat" goes through the steps at most this many times in all
 DEFAULT_ASK_WAIT_S = 20.0
 
@@ -63,3 +64,5 @@ class Script:
     muscle: str = ""
     safety: tuple[str, ...] = ()
     name: str = ""  # the file's stem, e.g. "calf"
+    voice: str | None = None  # an espeak-ng voice id; the person's settings win over it
+    rate_wpm: int | None = None  # speaking pace; the person's settings win over it

@@ -23,6 +23,7 @@ from .script import (
     MAX_HOLD_S,
     MAX_SETS,
     MIN_HOLD_S,
+    RATE_BOUNDS_WPM,
     Answer,
     Kind,
     Script,
@@ -37,7 +38,7 @@ MAX_TEXT_CHARS = 1000
 
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
-TOP_KEYS = ("crampvoice", "title", "muscle", "safety", "steps")
+TOP_KEYS = ("crampvoice", "title", "muscle", "safety", "voice", "rate", "steps")
 KIND_KEYS = tuple(k.value for k in Kind)
 STEP_KEYS = (*KIND_KEYS, "hold", "repeat", "rest", "sides", "yes", "no", "default", "wait")
 _T = TypeVar("_T")
@@ -191,9 +192,13 @@ class _Reader:
         steps = self._steps(top["steps"]) if "steps" in top else None
         if "steps" not in top:
             self.problem(root, "the script has no 'steps:'", "add a list of steps; see 'crampvoice new'")
+        voice = self._text(top["voice"], "voice") if "voice" in top else None
+        rate = self._number(top["rate"], "rate (words a minute)", *RATE_BOUNDS_WPM, whole=True) \
+            if "rate" in top else None
         if title is None or steps is None or muscle is None:
             return None
-        return Script(title=title, steps=steps, muscle=muscle, safety=safety, name=name)
+        return Script(title=title, steps=steps, muscle=muscle, safety=safety, name=name, voice=voice,
+                      rate_wpm=None if rate is None else int(rate))
 
     def _safety(self, node: Node) -> tuple[str, ...]:
         items = node.value if isinstance(node, SequenceNode) else [node]

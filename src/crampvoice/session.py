@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from .eventlog import EventLog
-from .events import Adjust, Effect, Finish, Input, Log, Say, Silence, SpeechFinished, TimerFired
+from .events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
 from .ports import Clock, Inbox, Source, Speaker
 from .script import Script
 from .sequencer import Sequencer
@@ -23,12 +23,12 @@ class QueueInbox:
     """A thread-safe inbox; `poll` wakes on the first input or at the timeout."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Input] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Arrival] = queue.SimpleQueue()
 
-    def put(self, event: Input) -> None:
+    def put(self, event: Arrival) -> None:
         self._queue.put(event)
 
-    def poll(self, timeout_s: float | None) -> Input | None:
+    def poll(self, timeout_s: float | None) -> Arrival | None:
         try:
             return self._queue.get(timeout=timeout_s)
         except queue.Empty:
@@ -66,6 +66,10 @@ def run(script: Script, parts: Parts) -> str:
             timeout = None if deadline is None else max(0.0, deadline - clock.now())
             event = inbox.poll(timeout) or TimerFired()
             now = clock.now()
+            if isinstance(event, DeviceFailed):
+                _tell(event.message, now, parts)
+                effects = []
+                continue
             effects = seq.handle(event, now)
     except KeyboardInterrupt:
         parts.speaker.silence()
@@ -77,6 +81,12 @@ def run(script: Script, parts: Parts) -> str:
             source.close()
         parts.speaker.close()
     return reason
+
+
+def _tell(message: str, now: float, parts: Parts) -> None:
+    parts.view.line(message)
+    if parts.events is not None:
+        parts.events.write("notice", now, text=message)
 
 
 def _perform(effects: list[Effect], now: float, parts: Parts) -> Finish | None:

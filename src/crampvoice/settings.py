@@ -10,6 +10,7 @@ import yaml
 
 from .commands import Command
 from .errors import SettingsError
+from .script import RATE_BOUNDS_WPM
 
 APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words")
@@ -72,8 +73,9 @@ def _settings(raw: object, path: Path) -> Settings:
     rate, volume = raw.get("rate"), raw.get("volume")
     if not isinstance(script, str) or (voice is not None and not isinstance(voice, str)):
         raise bad("'script' and 'voice' should be names")
-    if rate is not None and (not isinstance(rate, int) or not 80 <= rate <= 400):
-        raise bad("'rate' should be words a minute, from 80 to 400")
+    low, high = RATE_BOUNDS_WPM
+    if rate is not None and (not isinstance(rate, int) or not low <= rate <= high):
+        raise bad(f"'rate' should be words a minute, from {low} to {high}")
     if volume is not None and (not isinstance(volume, (int, float)) or not 0 <= volume <= 1):
         raise bad("'volume' should be a number from 0 to 1")
     return Settings(script=script, voice=voice, rate=rate,

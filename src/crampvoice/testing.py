@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from .events import Input
+from .events import Arrival
 
 
 class FakeClock:
@@ -32,15 +32,15 @@ class SessionStuck(AssertionError):
 class ScriptedInbox:
     """Inputs at given instants; a timeout moves the clock to the deadline at once."""
 
-    def __init__(self, clock: FakeClock, inputs: Iterable[tuple[float, Input]] = ()) -> None:
+    def __init__(self, clock: FakeClock, inputs: Iterable[tuple[float, Arrival]] = ()) -> None:
         self.clock = clock
-        self._now: deque[Input] = deque()
+        self._now: deque[Arrival] = deque()
         self._later = deque(sorted(inputs, key=lambda pair: pair[0]))
 
-    def put(self, event: Input) -> None:
+    def put(self, event: Arrival) -> None:
         self._now.append(event)
 
-    def poll(self, timeout_s: float | None) -> Input | None:
+    def poll(self, timeout_s: float | None) -> Arrival | None:
         if self._now:
             return self._now.popleft()
         due = None if timeout_s is None else self.clock.now() + timeout_s

@@ -41,11 +41,13 @@ def simulate(script: Script, speech_s: Callable[[str], float] = lambda _: 0.0,
         nonlocal busy_until
         said = False
         for effect in effects:
-            if isinstance(effect, (Say, Log)):
-                moments.append(Moment(now if isinstance(effect, Say) else effect.at, effect))
-            if isinstance(effect, Say):
-                busy_until = max(busy_until, now) + speech_s(effect.text)
+            if isinstance(effect, Say):  # queued behind anything still being said
+                starts = max(busy_until, now)
+                moments.append(Moment(starts, effect))
+                busy_until = starts + speech_s(effect.text)
                 said = True
+            elif isinstance(effect, Log):
+                moments.append(Moment(effect.at, effect))
         return said
 
     said = take(seq.start(now))

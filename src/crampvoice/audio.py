@@ -1,0 +1,93 @@
+"""Audio that carries its format, and the few conversions on it. Standard library only.
+
+Samples are signed 16-bit little-endian PCM. Conversions live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import array
+import math
+import sys
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_WIDTH_BYTES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    pcm: bytes
+    sample_rate_hz: int
+    channels: int = 1
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // (SAMPLE_WIDTH_BYTES * self.channels)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+    def samples(self) -> array.array[int]:
+        a = array.array("h")
+        a.frombytes(self.pcm)
+        if sys.byteorder == "big":
+            a.byteswap()
+        return a
+
+
+def from_samples(samples: array.array[int], sample_rate_hz: int, channels: int = 1) -> Audio:
+    if sys.byteorder == "big":
+        samples = array.array("h", samples)
+        samples.byteswap()
+    return Audio(samples.tobytes(), sample_rate_hz, channels)
+
+
+def silence(duration_s: float, sample_rate_hz: int) -> Audio:
+    return Audio(bytes(round(duration_s * sample_rate_hz) * SAMPLE_WIDTH_BYTES), sample_rate_hz)
+
+
+def tone(sample_rate_hz: int, frequency_hz: float = 660.0, duration_s: float = 0.12,
+         level: float = 0.15) -> Audio:
+    """A short, soft sine with smooth edges: a cue that does not crowd a countdown."""
+    n = round(duration_s * sample_rate_hz)
+    fade = max(1, n // 4)
+    peak = level * 32767
+    samples = array.array("h", (
+        round(peak * min(1.0, i / fade, (n - i) / fade) * math.sin(2 * math.pi * frequency_hz * i / sample_rate_hz))
+        for i in range(n)))
+    return from_samples(samples, sample_rate_hz)
+
+
+def rms(audio: Audio) -> float:
+    """Root mean square level, 0 to 32767."""
+    s = audio.samples()
+    return math.sqrt(sum(x * x for x in s) / len(s)) if s else 0.0
+
+
+def trim(audio: Audio, threshold: int = 200, keep_s: float = 0.02) -> Audio:
+    """Drop quiet lead-in and tail (espeak-ng pads each sentence), keeping a few ms."""
+    s = audio.samples()
+    start = next((i for i, x in enumerate(s) if abs(x) > threshold), None)
+    if start is None:
+        return Audio(b"", audio.sample_rate_hz)
+    end = len(s) - next(i for i, x in enumerate(reversed(s)) if abs(x) > threshold)
+    keep = round(keep_s * audio.sample_rate_hz)
+    return from_samples(s[max(0, start - keep):min(len(s), end + keep)], audio.sample_rate_hz)
+
+
+def read_wav(path: Path) -> Audio:
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != SAMPLE_WIDTH_BYTES:
+            raise ValueError(f"{path}: {8 * w.getsampwidth()}-bit audio; 16-bit is expected")
+        return Audio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
+
+
+def write_wav(path: Path, audio: Audio) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(audio.channels)
+        w.setsampwidth(SAMPLE_WIDTH_BYTES)
+        w.setframerate(audio.sample_rate_hz)
+        w.writeframes(audio.pcm)
+

@@ -1,0 +1,84 @@
+"""Interruptible playback through PortAudio (sounddevice) on one stream kept open.
+
+PortAudio reaches PulseAudio or PipeWire through ALSA's pulse plugin, or a sound card
+directly. The stream runs for the whole session, playing silence between sentences:
+no device is opened per sentence, a stop takes effect at the next callback (a few ms),
+and a sentence counts as finished when its last sample reaches the speaker — not when
+PortAudio has drained its buffers, which through the pulse plugin takes a second more.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..audio import SAMPLE_WIDTH_BYTES, Audio
+from ..errors import DeviceError
+
+NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
+                  "(is PulseAudio or PipeWire running?), or run with --text")
+
+
+class SoundDevicePlayer:
+    def __init__(self, sample_rate_hz: int, device: int | str | None = None) -> None:
+        try:
+            import sounddevice
+        except (ImportError, OSError) as e:
+            raise DeviceError(f"PortAudio is not available ({e})",
+                              "install it with 'sudo apt-get install libportaudio2', or run with --text") from None
+        self._sd: Any = sounddevice
+        self.sample_rate_hz = sample_rate_hz
+        self._lock = threading.Lock()
+        self._data = memoryview(b"")
+        self._position = 0
+        self._done = threading.Event()
+        self._done.set()
+        self._ends_at: float | None = None  # when the last sample is heard, in the stream's clock
+        try:
+            info = sounddevice.query_devices(device, "output")
+            self.name = str(info["name"])
+            self._stream: Any = sounddevice.RawOutputStream(
+                samplerate=sample_rate_hz, channels=1, dtype="int16", device=device, callback=self._feed,
+                latency="low")
+            self._stream.start()
+        except (ValueError, sounddevice.PortAudioError) as e:
+            raise DeviceError(f"no audio output device could be opened ({e})", NO_OUTPUT_HINT) from None
+
+    def play(self, audio: Audio) -> threading.Event:
+        """Start playing at once; the event is set when the sound has been heard, or stopped."""
+        if audio.sample_rate_hz != self.sample_rate_hz or audio.channels != 1:
+            raise ValueError(f"the player plays {self.sample_rate_hz} Hz mono, not {audio.sample_rate_hz} Hz")
+        done = threading.Event()
+        with self._lock:
+            self._done.set()
+            self._data, self._position, self._done, self._ends_at = memoryview(audio.pcm), 0, done, None
+        return done
+
+    def stop(self) -> None:
+        with self._lock:
+            self._data, self._position = memoryview(b""), 0
+            self._done.set()
+
+    def close(self) -> None:
+        self.stop()
+        try:
+            self._stream.abort()
+            self._stream.close()
+        except self._sd.PortAudioError:
+            pass  # the device has gone already
+
+    def _feed(self, out: Any, frames: int, when: Any, _status: Any) -> None:
+        wanted = frames * SAMPLE_WIDTH_BYTES
+        with self._lock:
+            chunk = self._data[self._position:self._position + wanted]
+            self._position += len(chunk)
+            out[:len(chunk)] = chunk
+            out[len(chunk):] = bytes(wanted - len(chunk))
+            if self._done.is_set():
+                return
+            now = when.currentTime or self._stream.time
+            if self._ends_at is None and self._position >= len(self._data):
+                heard_at = when.outputBufferDacTime or (now + self._stream.latency)
+                self._ends_at = heard_at + len(chunk) / SAMPLE_WIDTH_BYTES / self.sample_rate_hz
+            if self._ends_at is not None and now >= self._ends_at:
+                self._done.set()
