@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,3 +13,14 @@ def own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     return home
+
+
+@pytest.fixture(scope="session")
+def pulse() -> Iterator[dict[str, str]]:
+    """The environment of a private PulseAudio server with a virtual speaker and microphone."""
+    from . import pulse as pa
+
+    if not pa.available():
+        pytest.skip("PulseAudio is not installed (./dev.sh test installs it)")
+    with pa.pulse_server() as env:
+        yield env

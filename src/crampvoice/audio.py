@@ -91,3 +91,23 @@ def write_wav(path: Path, audio: Audio) -> None:
         w.setframerate(audio.sample_rate_hz)
         w.writeframes(audio.pcm)
 
+
+
+def to_mono_16k(audio: Audio, rate_hz: int = 16000) -> Audio:
+    """Mixed down to one channel and resampled (linear) to `rate_hz`: what pocketsphinx wants."""
+    s = audio.samples()
+    if audio.channels > 1:
+        c = audio.channels
+        s = array.array("h", (sum(s[i:i + c]) // c for i in range(0, len(s) - c + 1, c)))
+    if audio.sample_rate_hz == rate_hz:
+        return from_samples(s, rate_hz)
+    step = audio.sample_rate_hz / rate_hz
+    n = int(len(s) / step)
+    last = len(s) - 1
+    out = array.array("h", bytes(2 * n))
+    for i in range(n):
+        x = i * step
+        j = int(x)
+        k = min(j + 1, last)
+        out[i] = round(s[j] + (s[k] - s[j]) * (x - j))
+    return from_samples(out, rate_hz)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="a script's timeline and total time")
     show.add_argument("script")
+    _voice_options(show)
     show.set_defaults(handler=cmd_show)
 
     new = sub.add_parser("new", help="start a script of your own")
@@ -164,7 +165,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     script = library.load(library.find(args.script))
     timed = total_s(simulate(script))
-    moments = simulate(script, estimate_speech_s)
+    speech_s, how = _speech_lengths(script, _voice_settings(args, load_settings(), script))
+    moments = simulate(script, speech_s)
     print(f"{script.title}" + (f" ({script.muscle})" if script.muscle else ""))
     for moment in moments:
         effect = moment.effect
@@ -175,8 +177,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             if detail:
                 print(f"         {detail}")
     print(f"Timed holds and rests: {_clock(timed)}. "
-          f"With the speaking, about {_clock(total_s(moments))} if nobody answers.")
+          f"With the speaking {how}: {_clock(total_s(moments))}, if nobody answers.")
     return 0
+
+
+def _speech_lengths(script: Script, voice: VoiceSettings) -> tuple[Callable[[str], float], str]:
+    """How long each sentence takes: as espeak-ng says it, or estimated when it cannot."""
+    try:
+        synth = Pyttsx3Synth(voice)
+    except DeviceError:
+        return estimate_speech_s, "(estimated; espeak-ng is not available)"
+    try:
+        texts = {m.effect.text for m in simulate(script) if isinstance(m.effect, Say)}
+        lengths = {text: synth.synth(text).duration_s for text in texts}
+    finally:
+        synth.close()
+    return lengths.__getitem__, "as espeak-ng says it"
 
 
 def _step_detail(hold_s: float | None, sets: int, rest_s: float, both: bool) -> str:

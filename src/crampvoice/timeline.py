@@ -14,6 +14,7 @@ from .script import Script
 from .sequencer import Sequencer
 
 WORDS_PER_S = 2.5  # an easy speaking pace, for estimates when nothing is synthesised
+SENTENCE_GAP_S = 0.35  # the pause a speaker leaves between one sentence and the next
 
 
 def estimate_speech_s(text: str) -> float:
@@ -26,15 +27,17 @@ class Moment:
     effect: Say | Log
 
 
-def simulate(script: Script, speech_s: Callable[[str], float] = lambda _: 0.0,
+def simulate(script: Script, speech_s: Callable[[str], float] | None = None,
              limit: int = 100_000) -> list[Moment]:
     """Every Say and Log of an unattended session, stamped with when it happens.
 
-    `speech_s` says how long a text takes to say (0 by default: the timed parts only).
-    Speech that overlaps a running hold (cues) does not move the clock.
+    `speech_s` says how long a text takes to say; without it speech takes no time and
+    leaves no gaps (the timed parts only). Speech during a hold (cues) does not move it.
     """
     seq = Sequencer(script)
-    now, busy_until = 0.0, 0.0
+    gap_s = 0.0 if speech_s is None else SENTENCE_GAP_S
+    length_s = speech_s or (lambda _: 0.0)
+    now, busy_until = 0.0, -gap_s
     moments: list[Moment] = []
 
     def take(effects: list[Effect]) -> bool:
@@ -42,9 +45,9 @@ def simulate(script: Script, speech_s: Callable[[str], float] = lambda _: 0.0,
         said = False
         for effect in effects:
             if isinstance(effect, Say):  # queued behind anything still being said
-                starts = max(busy_until, now)
+                starts = max(busy_until + gap_s, now)
                 moments.append(Moment(starts, effect))
-                busy_until = starts + speech_s(effect.text)
+                busy_until = starts + length_s(effect.text)
                 said = True
             elif isinstance(effect, Log):
                 moments.append(Moment(effect.at, effect))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,13 +80,17 @@ class Pyttsx3Synth:
 
     def synth(self, text: str) -> Audio:
         """The sentence as audio, its silent lead-in and tail trimmed."""
-        self._engine.save_to_file(text, str(self._path))
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
-            self._engine.runAndWait()
-        try:
-            return trim(read_wav(self._path))
-        except (OSError, EOFError) as e:
-            raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
+        for attempt in (1, 2):  # a rare run ends before espeak-ng's last callback; once more does it
+            self._path.unlink(missing_ok=True)
+            self._engine.save_to_file(text, str(self._path))
+            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+                self._engine.runAndWait()
+            try:
+                return trim(read_wav(self._path))
+            except (OSError, EOFError, wave.Error) as e:
+                if attempt == 2:
+                    raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self._dir.cleanup()

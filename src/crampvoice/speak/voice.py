@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from ..audio import Audio, tone
 from ..errors import DeviceError
+from ..timeline import SENTENCE_GAP_S
 from .player import SoundDevicePlayer
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth, VoiceSettings
 
@@ -38,6 +39,7 @@ class VoiceSpeaker:
         self._must_end_by: float | None = None  # the watchdog's deadline for the audio call under way
         self.dead = False
         self.first_sample_at: float | None = None  # for benchmarks: when the last sentence began to play
+        self._last_end = 0.0  # when the last sentence finished or was cut
         self._closed = threading.Event()
         self._worker = threading.Thread(target=self._work, daemon=True, name="crampvoice-speech")
         self._watchdog = threading.Thread(target=self._watch, daemon=True, name="crampvoice-watchdog")
@@ -97,6 +99,10 @@ class VoiceSpeaker:
         else:
             self._synth.apply(self._settings.at_levels(*self._levels))
             audio = self._guarded(STALL_S, lambda: self._synth.synth(text))
+        while time.monotonic() < self._last_end + SENTENCE_GAP_S:  # a breath between sentences
+            if generation != self._generation:
+                return
+            time.sleep(POLL_S)
         if generation != self._generation or audio.frames == 0:
             return
         done = self._guarded(STALL_S, lambda: self._player.play(audio))
@@ -109,6 +115,7 @@ class VoiceSpeaker:
                     break
         finally:
             self._must_end_by = None
+            self._last_end = time.monotonic()
 
     def _guarded(self, limit_s: float, call: Callable[[], _T]) -> _T:
         self._must_end_by = time.monotonic() + limit_s

@@ -1,0 +1,271 @@
+"""Speech out through real espeak-ng, heard back through real pocketsphinx and a real (virtual) device."""
+
+from __future__ import annotations
+
+import array
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crampvoice import library
+from crampvoice.audio import Audio, read_wav, to_mono_16k
+from crampvoice.events import Say
+from crampvoice.timeline import simulate
+
+from . import pulse as pa
+
+pytestmark = pytest.mark.slow
+SHORT = Path(__file__).parent / "data" / "short.yaml"
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+FRAME_S = 0.01
+
+
+def needs_espeak() -> None:
+    pytest.importorskip("pyttsx3")
+    from crampvoice.errors import DeviceError
+    from crampvoice.speak.synth import Pyttsx3Synth
+
+    try:
+        Pyttsx3Synth().close()
+    except DeviceError as e:
+        pytest.skip(e.message)
+
+
+def loud_frames(audio: Audio, threshold: int = 300) -> list[bool]:
+    s, n = audio.samples(), round(FRAME_S * audio.sample_rate_hz)
+    return [max(map(abs, s[i:i + n]), default=0) > threshold for i in range(0, len(s) - n + 1, n)]
+
+
+def runs(flags: list[bool], value: bool) -> list[tuple[int, int]]:
+    """(start, length) of each run of `value`, in frames."""
+    out, start = [], None
+    for i, flag in enumerate([*flags, not value]):
+        if flag == value and start is None:
+            start = i
+        elif flag != value and start is not None:
+            out.append((start, i - start))
+            start = None
+    return out
+
+
+def pieces(flags: list[bool], min_gap: int) -> list[tuple[int, int]]:
+    """Loud runs joined across quiet gaps shorter than `min_gap` frames: sentences, not syllables."""
+    joined: list[tuple[int, int]] = []
+    for start, length in runs(flags, True):
+        if joined and start - sum(joined[-1]) < min_gap:
+            joined[-1] = (joined[-1][0], start + length - joined[-1][0])
+        else:
+            joined.append((start, length))
+    return joined
+
+
+def render(tmp_path: Path, script: str) -> Audio:
+    path = tmp_path / "session.wav"
+    done = subprocess.run([*CRAMPVOICE, "render", script, "-o", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return read_wav(path)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower().replace("-", " "))
+
+
+def test_a_rendered_bundled_script_is_heard_back_in_order(tmp_path: Path) -> None:
+    """Render `foot`, cut the WAV at its silences, and decode each piece with pocketsphinx.
+
+    The decoder may choose among all the script's clauses, in any number and order; the
+    clauses it hears must carry the script's key words in the script's order.
+    """
+    needs_espeak()
+    pocketsphinx = pytest.importorskip("pocketsphinx")
+    script = library.load(library.find("foot"))
+    audio = to_mono_16k(render(tmp_path, "foot"))
+    probe = pocketsphinx.Decoder(samprate=16000)
+    clauses = {" ".join(w for w in words(clause) if probe.lookup_word(w))
+               for m in simulate(script) if isinstance(m.effect, Say) for clause in re.split(r"[,.?]", m.effect.text)}
+    grammar = tmp_path / "sentences.jsgf"
+    grammar.write_text("#JSGF V1.0;\ngrammar script;\npublic <s> = ( "
+                       + " | ".join(f"( {c} )" for c in sorted(clauses) if c) + " )+ ;\n")
+    decoder = pocketsphinx.Decoder(samprate=16000, jsgf=str(grammar))
+    heard: list[str] = []
+    pad = round(0.1 / FRAME_S)
+    for start, length in pieces(loud_frames(audio), min_gap=round(0.25 / FRAME_S)):
+        a, b = max(0, start - pad), start + length + pad
+        piece = audio.pcm[a * 320:b * 320]
+        decoder.start_utt()
+        decoder.process_raw(piece, full_utt=True)
+        decoder.end_utt()
+        if decoder.hyp() is not None:
+            heard += decoder.hyp().hypstr.split()
+    key_words = ["toes", "shin", "towel", "flat", "thumbs", "walk", "easing", "water"]
+    position = 0
+    for word in key_words:
+        assert word in heard[position:], f"{word!r} not heard after {heard[max(0, position - 8):position]}"
+        position = heard.index(word, position) + 1
+
+
+def test_holds_and_rests_are_silences_of_the_scripts_lengths(tmp_path: Path) -> None:
+    needs_espeak()
+    audio = render(tmp_path, str(SHORT))
+    gaps = [length * FRAME_S for _, length in runs(loud_frames(audio, threshold=200), False)]
+    # holds of 2 s and rests of 1 s (no cues under 4 s), the 3 s massage, the 1 s wait for an answer
+    expected = [2, 1, 2, 1, 2, 1, 2, 3, 1]
+    timed = [g for g in gaps if g > 0.8]
+    assert timed == pytest.approx(expected, abs=0.05)
+
+
+def test_render_is_as_long_as_the_timeline_show_prints(tmp_path: Path) -> None:
+    needs_espeak()
+    done = subprocess.run([*CRAMPVOICE, "show", "calf"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout
+    total = re.search(r"as espeak-ng says it: (\d+):(\d\d)", shown)
+    assert total is not None, shown
+    audio = render(tmp_path, "calf")
+    assert round(audio.duration_s) == int(total[1]) * 60 + int(total[2])
+
+
+class Recorder:
+    """Reads the virtual speaker's monitor live: when was it loud, frame by frame."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.frames: list[tuple[float, int]] = []  # (arrival time, peak)
+        self._proc = subprocess.Popen(["parec", "--device=spk.monitor", "--rate=16000", "--channels=1",
+                                       "--format=s16le", "--latency-msec=10"], env=env, stdout=subprocess.PIPE)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while chunk := self._proc.stdout.read(320):
+            samples = array.array("h", chunk[: len(chunk) // 2 * 2])
+            self.frames.append((time.monotonic(), max(map(abs, samples), default=0)))
+
+    def loud_between(self, start: float, end: float, threshold: int = 300) -> float:
+        """Seconds of loud audio that arrived between two instants."""
+        return sum(FRAME_S for at, peak in self.frames if start <= at < end and peak > threshold)
+
+    def wait_loud(self, timeout_s: float = 20.0) -> float:
+        deadline = time.monotonic() + timeout_s
+        seen = len(self.frames)
+        while time.monotonic() < deadline:
+            for at, peak in self.frames[seen:]:
+                if peak > 300:
+                    return at
+            seen = len(self.frames)
+            time.sleep(0.01)
+        raise AssertionError("the speaker stayed silent")
+
+    def stop(self) -> None:
+        self._proc.terminate()
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+@pytest.fixture
+def recorder(pulse: dict[str, str]) -> Iterator[Recorder]:
+    rec = Recorder(pulse)
+    yield rec
+    rec.stop()
+
+
+def start_session(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*CRAMPVOICE, "run", str(SHORT), "--keyboard", *args], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
+        tmp_path: Path, pulse: dict[str, str], recorder: Recorder) -> None:
+    needs_espeak()
+    rendered = render(tmp_path, str(SHORT))
+    speech_s = sum(loud_frames(rendered)) * FRAME_S
+    started = time.monotonic()
+    with start_session(pulse) as proc:
+        out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert "Speech is off" not in out and "stopped working" not in out
+    heard_s = recorder.loud_between(started, time.monotonic())
+    assert heard_s == pytest.approx(speech_s, rel=0.15)
+
+
+def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: Recorder) -> None:
+    needs_espeak()
+    from crampvoice.speak.synth import Pyttsx3Synth
+    from crampvoice.phrases import PAUSED
+
+    synth = Pyttsx3Synth()
+    paused_message_s = synth.synth(PAUSED).duration_s
+    synth.close()
+    proc = start_session(pulse)
+    try:
+        assert proc.stdin is not None
+        began = recorder.wait_loud()
+        time.sleep(4.0)  # into "Get medical help if the cramp does not ease in about ten minutes."
+        paused_at = time.monotonic()
+        proc.stdin.write("pause\n")
+        proc.stdin.flush()
+        time.sleep(7.0)
+        # The sentence is cut off; only "Paused. Say carry on..." is heard, then nothing.
+        assert recorder.loud_between(paused_at, paused_at + 7.0) < paused_message_s + 0.4
+        assert recorder.loud_between(paused_at + 5.0, paused_at + 7.0) == 0
+        proc.stdin.write("carry on\n")
+        proc.stdin.flush()
+        assert recorder.wait_loud(timeout_s=5.0) > paused_at + 7.0
+        proc.stdin.write("stop\nyes\n")
+        proc.stdin.flush()
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert began < paused_at and "Stopping now. Take care." in out
+
+
+def test_with_no_audio_server_it_runs_to_the_end_in_text_and_says_why_once(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none"}
+    done = subprocess.run([*CRAMPVOICE, "run", str(SHORT), "--keyboard"], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Speech is off:") == 1
+    assert "Showing everything as text." in done.stdout
+    assert done.stdout.rstrip().endswith("you can start again.")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_hung_sound_server_turns_speech_into_text_said_once() -> None:
+    needs_espeak()
+    if not pa.available():
+        pytest.skip("PulseAudio is not installed")
+    with pa.pulse_server() as env:
+        pid = int(env["CRAMPVOICE_TEST_PULSE_PID"])
+        with start_session(env) as proc:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "Quick test."
+            os.kill(pid, signal.SIGSTOP)  # the server freezes: every audio call now hangs
+            try:
+                out, _ = proc.communicate(timeout=120)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+    assert proc.returncode == 0, out
+    assert out.count("Speech output stopped working") == 1
+    assert out.rstrip().endswith("you can start again.")
+
+
+def test_voices_and_doctor(pulse: dict[str, str], tmp_path: Path) -> None:
+    needs_espeak()
+    voices = subprocess.run([*CRAMPVOICE, "voices"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^gmw/en-us\s+English \(America\)\s+\(default\)$", voices, re.M)
+    ok = subprocess.run([*CRAMPVOICE, "doctor"], env=pulse, capture_output=True, text=True)
+    assert ok.returncode == 0 and "ok       audio output" in ok.stdout
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none"}
+    bad = subprocess.run([*CRAMPVOICE, "doctor"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "PROBLEM  audio output: no audio output device" in bad.stdout and "fix: " in bad.stdout
