@@ -199,8 +199,8 @@ def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
 
 def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: Recorder) -> None:
     needs_espeak()
-    from crampvoice.speak.synth import Pyttsx3Synth
     from crampvoice.phrases import PAUSED
+    from crampvoice.speak.synth import Pyttsx3Synth
 
     synth = Pyttsx3Synth()
     paused_message_s = synth.synth(PAUSED).duration_s

@@ -9,6 +9,7 @@ PortAudio has drained its buffers, which through the pulse plugin takes a second
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from typing import Any
 
@@ -19,6 +20,25 @@ NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
                   "(is PulseAudio or PipeWire running?), or run with --text")
 
 
+_ALSA_HANDLER: list[Any] = []  # the callback must outlive the call that installs it
+
+
+def _quiet_alsa() -> None:
+    """Keep ALSA's own diagnostics ("underrun occurred") off the person's terminal.
+
+    Real failures still reach us as PortAudio errors.
+    """
+    if _ALSA_HANDLER:
+        return
+    try:
+        alsa = ctypes.cdll.LoadLibrary("libasound.so.2")
+    except OSError:
+        return  # not ALSA: nothing to quieten
+    handler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+    _ALSA_HANDLER.append(handler(lambda *_: None))
+    alsa.snd_lib_error_set_handler(_ALSA_HANDLER[0])
+
+
 class SoundDevicePlayer:
     def __init__(self, sample_rate_hz: int, device: int | str | None = None) -> None:
         try:
@@ -26,6 +46,7 @@ class SoundDevicePlayer:
         except (ImportError, OSError) as e:
             raise DeviceError(f"PortAudio is not available ({e})",
                               "install it with 'sudo apt-get install libportaudio2', or run with --text") from None
+        _quiet_alsa()
         self._sd: Any = sounddevice
         self.sample_rate_hz = sample_rate_hz
         self._lock = threading.Lock()
