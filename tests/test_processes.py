@@ -90,6 +90,8 @@ def test_single_keys_in_a_real_terminal_drive_the_session() -> None:
     child.send("c")
     child.expect("Carrying on")
     child.send("h")
+    child.expect("pressed: help")
+    child.expect("Keys: space is the one switch")  # the keys are shown by h
     child.expect("You can say: next, back")
     child.send("\r")  # Enter: next step
     child.expect("Step 2 of 4:")

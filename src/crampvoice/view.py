@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from .commands import KEY_HELP
 from .events import Log
 
 
@@ -27,5 +28,8 @@ class TextView:
             self.line(f"Step {f['index']} of {f['of']}:")
         elif log.type == "command":
             self.line(f"{'heard' if f['by'] == 'voice' else 'pressed'}: {f['command']}")
+            if f["command"] == "help" and f["by"] == "key":
+                for line in KEY_HELP:
+                    self.line(line)
         elif log.type == "ignored":
             self.line(f"heard but ignored while asleep: {f['heard']}")
