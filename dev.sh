@@ -56,18 +56,21 @@ ensure_python() {
   fi
 }
 
-# ensure_venv EXTRAS: (re)installs the package when pyproject.toml changed since the last time.
+# ensure_venv [dev]: (re)installs the package when pyproject.toml changed since the last time;
+# an install with the test tools serves `run` too.
 ensure_venv() {
-  local extras=$1 stamp
-  stamp="$VENV/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)$extras"
+  local want=${1:-} hash
+  hash=$(sha1sum < pyproject.toml | cut -c1-12)
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  if [ ! -f "$stamp" ]; then
-    say "Installing crampvoice$extras into $VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".$extras"
-    rm -f "$VENV"/.installed-*
-    touch "$stamp"
-  fi
+  [ -f "$VENV/.installed-$hash-dev" ] && return 0
+  [ -z "$want" ] && [ -f "$VENV/.installed-$hash" ] && return 0
+  local extras=""
+  [ -n "$want" ] && extras="[dev]"
+  say "Installing crampvoice$extras into $VENV"
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  "$VENV/bin/python" -m pip install -q -e ".$extras"
+  rm -f "$VENV"/.installed-*
+  touch "$VENV/.installed-$hash${want:+-dev}"
 }
 
 task=${1:-run}
@@ -76,13 +79,13 @@ case "$task" in
   run)
     ensure_python
     install_packages optional "${AUDIO_PACKAGES[@]}"
-    ensure_venv ""
+    ensure_venv
     exec "$VENV/bin/crampvoice" run "$@"
     ;;
   test)
     ensure_python
     install_packages required "${AUDIO_PACKAGES[@]}"
-    ensure_venv "[dev]"
+    ensure_venv dev
     "$VENV/bin/ruff" check src tests bench
     "$VENV/bin/mypy"
     exec "$VENV/bin/python" -m pytest "$@"
@@ -90,12 +93,12 @@ case "$task" in
   bench)
     ensure_python
     install_packages optional "${AUDIO_PACKAGES[@]}"
-    ensure_venv "[dev]"
+    ensure_venv dev
     exec "$VENV/bin/python" bench/run.py "$@"
     ;;
   lint)
     ensure_python
-    ensure_venv "[dev]"
+    ensure_venv dev
     "$VENV/bin/ruff" check src tests bench
     exec "$VENV/bin/mypy"
     ;;
