@@ -10,7 +10,7 @@ from typing import Any
 from crampvoice import session
 from crampvoice.commands import Command, Vocabulary
 from crampvoice.eventlog import EventLog
-from crampvoice.events import CommandGiven, Input
+from crampvoice.events import Arrival, CommandGiven, DeviceFailed
 from crampvoice.keys import LineKeys
 from crampvoice.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.view import TextView
@@ -18,7 +18,7 @@ from crampvoice.view import TextView
 from .driver import make_script
 
 
-def run_fake(inputs: Sequence[tuple[float, Input]] = ()) -> tuple[str, list[dict[str, Any]], str, FakeSpeaker]:
+def run_fake(inputs: Sequence[tuple[float, Arrival]] = ()) -> tuple[str, list[dict[str, Any]], str, FakeSpeaker]:
     clock, speaker = FakeClock(100.0), FakeSpeaker()
     text, events = io.StringIO(), io.StringIO()
     parts = session.Parts(clock=clock, inbox=ScriptedInbox(clock, [(100 + t, e) for t, e in inputs]),
@@ -71,3 +71,10 @@ def test_a_persons_own_words_are_understood_beside_the_defaults() -> None:
     assert vocabulary.command_for("onward") is Command.NEXT
     assert vocabulary.command_for("Next step.") is Command.NEXT
     assert vocabulary.command_for("neck") is None
+
+
+def test_a_device_failing_mid_session_is_told_once_and_the_session_goes_on() -> None:
+    reason, events, text, _ = run_fake([(40.0, DeviceFailed("Speech output stopped working: gone. Carrying on in text."))])
+    assert reason == "completed"
+    assert text.count("Speech output stopped working") == 1
+    assert [e["t"] for e in events if e["type"] == "notice"] == [40.0]

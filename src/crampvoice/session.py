@@ -66,11 +66,11 @@ def run(script: Script, parts: Parts) -> str:
             timeout = None if deadline is None else max(0.0, deadline - clock.now())
             event = inbox.poll(timeout) or TimerFired()
             now = clock.now()
-            if isinstance(event, DeviceFailed):
+            if isinstance(event, DeviceFailed):  # the person is told; the sequencer carries on
                 _tell(event.message, now, parts)
                 effects = []
-                continue
-            effects = seq.handle(event, now)
+            else:
+                effects = seq.handle(event, now)
     except KeyboardInterrupt:
         parts.speaker.silence()
         parts.view.line("Session ended.")
