@@ -38,7 +38,6 @@ class VoiceSpeaker:
         self._idle: Callable[[], None] | None = None
         self._must_end_by: float | None = None  # the watchdog's deadline for the audio call under way
         self.dead = False
-        self.first_sample_at: float | None = None  # for benchmarks: when the last sentence began to play
         self._last_end = 0.0  # when the last sentence finished or was cut
         self._closed = threading.Event()
         self._worker = threading.Thread(target=self._work, daemon=True, name="crampvoice-speech")
@@ -106,7 +105,6 @@ class VoiceSpeaker:
         if generation != self._generation or audio.frames == 0:
             return
         done = self._guarded(STALL_S, lambda: self._player.play(audio))
-        self.first_sample_at = time.monotonic()
         self._must_end_by = time.monotonic() + audio.duration_s + STALL_S
         try:
             while not done.wait(POLL_S):

@@ -1,0 +1,49 @@
+"""A person's settings, and how voice settings move live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crampvoice.commands import Command
+from crampvoice.errors import SettingsError
+from crampvoice.settings import Settings, load_settings
+from crampvoice.speak.synth import VoiceSettings
+
+
+def test_no_settings_file_means_the_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "none.yaml") == Settings()
+
+
+def test_a_settings_file_sets_script_voice_pace_and_words(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("script: night\nvoice: gmw/en\nrate: 140\nvolume: 0.5\nwords:\n  next: [nek, onward]\n  stop: enough\n")
+    settings = load_settings(path)
+    assert (settings.script, settings.voice, settings.rate, settings.volume) == ("night", "gmw/en", 140, 0.5)
+    assert settings.words == {Command.NEXT: ("nek", "onward"), Command.STOP: ("enough",)}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("rate: 1000\n", "'rate' should be words a minute, from 80 to 350"),
+    ("volume: 2\n", "'volume' should be a number from 0 to 1"),
+    ("words: {nxt: [a]}\n", "'words' should map command names"),
+    ("- a list\n", "the settings file should hold 'key: value' lines"),
+    ("rate: [\n", "the settings file is not valid YAML"),
+])
+def test_bad_settings_are_named_with_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert caught.value.message.startswith(f"{path}") and message in caught.value.message
+    assert path.read_text() == text
+
+
+def test_live_levels_move_rate_and_volume_within_bounds() -> None:
+    base = VoiceSettings(voice="gmw/en", rate_wpm=160, volume=0.8)
+    assert base.at_levels(0, 0) == base
+    assert base.at_levels(1, 0).rate_wpm == 184 and base.at_levels(-1, 0).rate_wpm == 139
+    assert base.at_levels(4, 4).volume == 1.0 and base.at_levels(0, -4).volume == pytest.approx(0.328)
+    assert VoiceSettings(rate_wpm=340).at_levels(4, 0).rate_wpm == 350
+    assert VoiceSettings(rate_wpm=90).at_levels(-4, 0).rate_wpm == 80
