@@ -135,11 +135,10 @@ def render_rows() -> list[Row]:
     from crampvoice.timeline import simulate
 
     script = library.load(library.find("calf"))
-    synth = Pyttsx3Synth()
-    start = time.perf_counter()
-    audio, _ = render(script, synth)
-    ours_s = time.perf_counter() - start
-    synth.close()
+    with Pyttsx3Synth() as synth:
+        start = time.perf_counter()
+        audio, _ = render(script, synth)
+        ours_s = time.perf_counter() - start
     text = " ".join(dict.fromkeys(m.effect.text for m in simulate(script) if isinstance(m.effect, Say)))
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -19,8 +19,8 @@ from .ports import Source, Speaker
 from .script import RATE_BOUNDS_WPM, Script
 from .settings import Settings, load_settings
 from .speak import build_voice_speaker
-from .speak.render import render
-from .speak.synth import Pyttsx3Synth, VoiceSettings
+from .speak.render import render, sentences
+from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
 from .timeline import estimate_speech_s, simulate, total_s
 from .view import TextView
@@ -184,14 +184,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 def _speech_lengths(script: Script, voice: VoiceSettings) -> tuple[Callable[[str], float], str]:
     """How long each sentence takes: as espeak-ng says it, or estimated when it cannot."""
     try:
-        synth = Pyttsx3Synth(voice)
+        with Pyttsx3Synth(voice) as synth:
+            lengths = {text: audio.duration_s for text, audio in sentences(script, synth).items()}
     except DeviceError:
         return estimate_speech_s, "(estimated; espeak-ng is not available)"
-    try:
-        texts = {m.effect.text for m in simulate(script) if isinstance(m.effect, Say)}
-        lengths = {text: synth.synth(text).duration_s for text in texts}
-    finally:
-        synth.close()
     return lengths.__getitem__, "as espeak-ng says it"
 
 
@@ -226,17 +222,14 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     script = library.load(library.find(args.script))
     voice = _voice_settings(args, load_settings(), script)
-    synth = Pyttsx3Synth(voice)
     output = Path(args.output)
-    try:
-        with tqdm(desc="Rendering", unit="sentence", file=sys.stderr, disable=None, leave=False) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+    with Pyttsx3Synth(voice) as synth, \
+            tqdm(desc="Rendering", unit="sentence", file=sys.stderr, disable=None, leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-            audio, moments = render(script, synth, progress)
-    finally:
-        synth.close()
+        audio, moments = render(script, synth, progress)
     partial = output.with_name(output.name + ".part")
     try:
         write_wav(partial, audio)
@@ -245,20 +238,17 @@ def cmd_render(args: argparse.Namespace) -> int:
         partial.unlink(missing_ok=True)
         raise CrampvoiceError(f"cannot write {output} ({e.strerror or e})",
                               "give a path in a folder you can write to") from None
-    sentences = sum(isinstance(m.effect, Say) for m in moments)
-    print(f"Wrote {output}: {_clock(audio.duration_s)} of audio, {sentences} sentences, "
+    said = sum(isinstance(m.effect, Say) for m in moments)
+    print(f"Wrote {output}: {_clock(audio.duration_s)} of audio, {said} sentences, "
           f"with {script.title!r} as nobody answering would hear it.")
     return 0
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    synth = Pyttsx3Synth()
-    try:
+    with Pyttsx3Synth() as synth:
         for voice in synth.voices:
-            mark = "  (default)" if voice.id == VoiceSettings().voice else ""
+            mark = "  (default)" if voice.id == DEFAULT_VOICE else ""
             print(f"{voice.id:<28} {voice.name}{mark}")
-    finally:
-        synth.close()
     return 0
 
 

@@ -7,12 +7,9 @@ from .speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
 
 def check_synthesis() -> str:
-    synth = Pyttsx3Synth()
-    try:
+    with Pyttsx3Synth() as synth:
         audio = synth.synth("Testing.")
         return f"espeak-ng through pyttsx3, {len(synth.voices)} voices; 'Testing.' takes {audio.duration_s:.2f} s"
-    finally:
-        synth.close()
 
 
 def check_output() -> str:

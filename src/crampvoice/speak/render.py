@@ -14,15 +14,23 @@ from ..script import Script
 from ..timeline import Moment, simulate, total_s
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
+Progress = Callable[[int, int], None]
 
-def render(script: Script, synth: Pyttsx3Synth,
-           progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[Audio, list[Moment]]:
-    """The session's audio, and its timeline (when each sentence starts)."""
+
+def sentences(script: Script, synth: Pyttsx3Synth, progress: Progress = lambda done, total: None) -> dict[str, Audio]:
+    """Every sentence an unattended session says, synthesised once each."""
     texts = list(dict.fromkeys(m.effect.text for m in simulate(script) if isinstance(m.effect, Say)))
     spoken: dict[str, Audio] = {}
     for n, text in enumerate(texts, start=1):
         spoken[text] = synth.synth(text)
         progress(n, len(texts))
+    return spoken
+
+
+def render(script: Script, synth: Pyttsx3Synth,
+           progress: Progress = lambda done, total: None) -> tuple[Audio, list[Moment]]:
+    """The session's audio, and its timeline (when each sentence starts)."""
+    spoken = sentences(script, synth, progress)
     moments = simulate(script, lambda text: spoken[text].duration_s)
     pcm = bytearray(round(total_s(moments) * ESPEAK_RATE_HZ) * SAMPLE_WIDTH_BYTES)
     for moment in moments:

@@ -80,17 +80,27 @@ class Pyttsx3Synth:
 
     def synth(self, text: str) -> Audio:
         """The sentence as audio, its silent lead-in and tail trimmed."""
-        for attempt in (1, 2):  # a rare run ends before espeak-ng's last callback; once more does it
-            self._path.unlink(missing_ok=True)
-            self._engine.save_to_file(text, str(self._path))
-            with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
-                self._engine.runAndWait()
-            try:
-                return trim(read_wav(self._path))
-            except (OSError, EOFError, wave.Error) as e:
-                if attempt == 2:
-                    raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
-        raise AssertionError("unreachable")
+        try:
+            return self._synth_once(text)
+        except (OSError, EOFError, wave.Error):
+            pass  # a rare run ends before espeak-ng's last callback; once more does it
+        try:
+            return self._synth_once(text)
+        except (OSError, EOFError, wave.Error) as e:
+            raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
+
+    def _synth_once(self, text: str) -> Audio:
+        self._path.unlink(missing_ok=True)
+        self._engine.save_to_file(text, str(self._path))
+        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
+            self._engine.runAndWait()
+        return trim(read_wav(self._path))
 
     def close(self) -> None:
         self._dir.cleanup()
+
+    def __enter__(self) -> Pyttsx3Synth:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
