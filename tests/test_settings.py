@@ -9,7 +9,9 @@ import pytest
 from crampvoice.commands import Command
 from crampvoice.errors import SettingsError
 from crampvoice.settings import Settings, load_settings
-from crampvoice.speak.synth import VoiceSettings
+from crampvoice.speak.synth import DEFAULT_RATE_WPM, DEFAULT_VOICE, VoiceSettings
+
+from .driver import make_script
 
 
 def test_no_settings_file_means_the_defaults(tmp_path: Path) -> None:
@@ -47,3 +49,12 @@ def test_live_levels_move_rate_and_volume_within_bounds() -> None:
     assert base.at_levels(4, 4).volume == 1.0 and base.at_levels(0, -4).volume == pytest.approx(0.328)
     assert VoiceSettings(rate_wpm=340).at_levels(4, 0).rate_wpm == 350
     assert VoiceSettings(rate_wpm=90).at_levels(-4, 0).rate_wpm == 80
+
+
+def test_voice_settings_come_from_the_command_line_then_the_person_then_the_script() -> None:
+    script = make_script("crampvoice: 1\ntitle: T\nvoice: gmw/en\nrate: 120\nsteps: [{say: a}]\n")
+    person = Settings(rate=140)
+    assert VoiceSettings.chosen(None, None, None, person, script) == VoiceSettings("gmw/en", 140, 0.8)
+    assert VoiceSettings.chosen("gmw/en-gb-x-rp", 200, 0.3, person, script) == VoiceSettings("gmw/en-gb-x-rp", 200, 0.3)
+    plain = make_script("crampvoice: 1\ntitle: T\nsteps: [{say: a}]\n")
+    assert VoiceSettings.chosen(None, None, None, Settings(), plain) == VoiceSettings(DEFAULT_VOICE, DEFAULT_RATE_WPM)

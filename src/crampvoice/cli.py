@@ -92,18 +92,12 @@ def _voice_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _voice_settings(args: argparse.Namespace, settings: Settings, script: Script) -> VoiceSettings:
-    """The command line wins, then the person's settings, then the script, then the defaults."""
     low, high = RATE_BOUNDS_WPM
     if args.rate is not None and not low <= args.rate <= high:
         raise CrampvoiceError(f"--rate {args.rate} is out of range", f"give words a minute from {low} to {high}")
     if args.volume is not None and not 0 <= args.volume <= 1:
         raise CrampvoiceError(f"--volume {args.volume:g} is out of range", "give a number from 0 to 1")
-    default = VoiceSettings()
-    return VoiceSettings(
-        voice=args.voice or settings.voice or script.voice or default.voice,
-        rate_wpm=args.rate or settings.rate or script.rate_wpm or default.rate_wpm,
-        volume=args.volume if args.volume is not None else
-        settings.volume if settings.volume is not None else default.volume)
+    return VoiceSettings.chosen(args.voice, args.rate, args.volume, settings, script)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -13,11 +13,12 @@ import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..audio import Audio, read_wav, trim
 from ..errors import DeviceError
-from ..script import RATE_BOUNDS_WPM
+from ..script import RATE_BOUNDS_WPM, Script
+from ..settings import Settings
 
 ESPEAK_RATE_HZ = 22050  # what espeak-ng synthesises at
 DEFAULT_VOICE = "gmw/en-us"
@@ -25,6 +26,7 @@ DEFAULT_RATE_WPM = 160
 DEFAULT_VOLUME = 0.8
 RATE_STEP = 1.15  # each "slower" or "faster"
 VOLUME_STEP = 1.25  # each "quieter" or "louder"
+_T = TypeVar("_T")
 INSTALL_HINT = "install espeak-ng (sudo apt-get install espeak-ng libespeak-ng1), or run with --text"
 
 
@@ -41,12 +43,26 @@ class VoiceSettings:
     rate_wpm: int = DEFAULT_RATE_WPM
     volume: float = DEFAULT_VOLUME
 
+    @staticmethod
+    def chosen(voice: str | None, rate_wpm: int | None, volume: float | None,
+               settings: Settings, script: Script) -> VoiceSettings:
+        """Given values (the command line) win, then the person's settings, then the script."""
+        default = VoiceSettings()
+        return VoiceSettings(
+            voice=_first(voice, settings.voice, script.voice, default.voice),
+            rate_wpm=_first(rate_wpm, settings.rate, script.rate_wpm, default.rate_wpm),
+            volume=_first(volume, settings.volume, default.volume))
+
     def at_levels(self, rate_level: int, volume_level: int) -> VoiceSettings:
         """The person's own settings moved by the live slower/faster, quieter/louder levels."""
         low, high = RATE_BOUNDS_WPM
         rate = round(min(high, max(low, self.rate_wpm * RATE_STEP**rate_level)))
         volume = min(1.0, max(0.05, self.volume * VOLUME_STEP**volume_level))
         return VoiceSettings(self.voice, rate, round(volume, 3))
+
+
+def _first(*values: _T | None) -> _T:
+    return next(v for v in values if v is not None)
 
 
 class Pyttsx3Synth:
