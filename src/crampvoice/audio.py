@@ -44,10 +44,6 @@ def from_samples(samples: array.array[int], sample_rate_hz: int, channels: int =
     return Audio(samples.tobytes(), sample_rate_hz, channels)
 
 
-def silence(duration_s: float, sample_rate_hz: int) -> Audio:
-    return Audio(bytes(round(duration_s * sample_rate_hz) * SAMPLE_WIDTH_BYTES), sample_rate_hz)
-
-
 def tone(sample_rate_hz: int, frequency_hz: float = 660.0, duration_s: float = 0.12,
          level: float = 0.15) -> Audio:
     """A short, soft sine with smooth edges: a cue that does not crowd a countdown."""
@@ -58,12 +54,6 @@ def tone(sample_rate_hz: int, frequency_hz: float = 660.0, duration_s: float = 0
         round(peak * min(1.0, i / fade, (n - i) / fade) * math.sin(2 * math.pi * frequency_hz * i / sample_rate_hz))
         for i in range(n)))
     return from_samples(samples, sample_rate_hz)
-
-
-def rms(audio: Audio) -> float:
-    """Root mean square level, 0 to 32767."""
-    s = audio.samples()
-    return math.sqrt(sum(x * x for x in s) / len(s)) if s else 0.0
 
 
 def trim(audio: Audio, threshold: int = 200, keep_s: float = 0.02) -> Audio:
