@@ -137,7 +137,8 @@ class VoiceSpeaker:
                 return
             self.dead = True
             callback, self._idle = self._idle, None
-        self._notify(f"Speech output stopped working: {reason}. Carrying on in text.")
+        self._notify(f"Speech output stopped working: {reason}. Carrying on in text; "
+                     "'crampvoice doctor' shows what is wrong.")
         if callback is not None:
             callback()
 
