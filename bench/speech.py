@@ -5,11 +5,9 @@ Latencies are read the same way for both: what arrives on the virtual speaker's 
 
 from __future__ import annotations
 
-import array
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pulse import available, pulse_server  # noqa: E402
+from tests.pulse import Monitor, available, pulse_server  # noqa: E402
 
 SENTENCES = [
     "Straighten your leg and gently pull your toes up toward your shin.",
@@ -27,46 +25,7 @@ SENTENCES = [
     "Hold it for thirty seconds.",
     "Set two of three.",
 ]
-LOUD = 300
 Row = tuple[str, str, str, str]
-
-
-class Monitor:
-    """Peaks of what reaches the virtual speaker, 10 ms a frame, stamped on arrival."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.frames: list[tuple[float, int]] = []
-        self._proc = subprocess.Popen(["parec", "--device=spk.monitor", "--rate=16000", "--channels=1",
-                                       "--format=s16le", "--latency-msec=5"], env=env, stdout=subprocess.PIPE)
-        threading.Thread(target=self._read, daemon=True).start()
-        time.sleep(0.5)
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        while chunk := self._proc.stdout.read(320):
-            self.frames.append((time.monotonic(), max(map(abs, array.array("h", chunk)), default=0)))
-
-    def first_loud_after(self, t: float, timeout_s: float = 5.0) -> float:
-        end = time.monotonic() + timeout_s
-        while time.monotonic() < end:
-            hits = [at for at, peak in self.frames if at >= t and peak > LOUD]
-            if hits:
-                return hits[0]
-            time.sleep(0.005)
-        raise RuntimeError("nothing was heard")
-
-    def quiet_after(self, t: float, hold_s: float = 0.3) -> float:
-        """The arrival of the first quiet frame after `t` that stays quiet for `hold_s`."""
-        time.sleep(hold_s + 0.3)
-        frames = [(at, peak) for at, peak in self.frames if at >= t]
-        for i, (at, _) in enumerate(frames):
-            if all(p <= LOUD for a, p in frames[i:] if a < at + hold_s):
-                return at
-        raise RuntimeError("it never went quiet")
-
-    def close(self) -> None:
-        self._proc.terminate()
-        self._proc.wait()
 
 
 def _speaker(env: dict[str, str]) -> object:
@@ -94,6 +53,7 @@ def live_rows() -> list[Row]:
         return [("speech latencies", "skipped: PulseAudio is not installed", "", "")]
     with pulse_server() as env:
         monitor = Monitor(env)
+        time.sleep(0.5)  # let the recording settle before the first measure
         speaker = _speaker(env)
         say: Callable[[str], None] = speaker.say  # type: ignore[attr-defined]
         silence: Callable[[], None] = speaker.silence  # type: ignore[attr-defined]

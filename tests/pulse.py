@@ -7,10 +7,12 @@ project's design notes; no sound card needed.
 
 from __future__ import annotations
 
+import array
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,3 +58,50 @@ def pulse_server() -> Iterator[dict[str, str]]:
             server.kill()
             server.wait()
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+class Monitor:
+    """What reaches the virtual speaker, read live: each 10 ms frame's peak, stamped on arrival."""
+
+    LOUD = 300
+    FRAME_S = 0.01
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.frames: list[tuple[float, int]] = []
+        self._proc = subprocess.Popen(["parec", "--device=spk.monitor", "--rate=16000", "--channels=1",
+                                       "--format=s16le", "--latency-msec=5"], env=env, stdout=subprocess.PIPE)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        while chunk := self._proc.stdout.read(320):
+            samples = array.array("h", chunk[: len(chunk) // 2 * 2])
+            self.frames.append((time.monotonic(), max(map(abs, samples), default=0)))
+
+    def loud_between(self, start: float, end: float) -> float:
+        """Seconds of loud sound that arrived between two instants."""
+        return sum(self.FRAME_S for at, peak in self.frames if start <= at < end and peak > self.LOUD)
+
+    def first_loud_after(self, t: float, timeout_s: float = 20.0) -> float:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            hits = [at for at, peak in self.frames if at >= t and peak > self.LOUD]
+            if hits:
+                return hits[0]
+            time.sleep(0.005)
+        raise AssertionError("the speaker stayed silent")
+
+    def quiet_after(self, t: float, hold_s: float = 0.3) -> float:
+        """When sound stopped after `t`: the first quiet frame that stays quiet for `hold_s`."""
+        time.sleep(hold_s + 0.3)
+        frames = [(at, peak) for at, peak in self.frames if at >= t]
+        for i, (at, _) in enumerate(frames):
+            if all(p <= self.LOUD for a, p in frames[i:] if a < at + hold_s):
+                return at
+        raise AssertionError("the speaker never went quiet")
+
+    def close(self) -> None:
+        self._proc.terminate()
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()

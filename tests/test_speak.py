@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import array
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,49 +131,11 @@ def test_render_is_as_long_as_the_timeline_show_prints(tmp_path: Path) -> None:
     assert round(audio.duration_s) == int(total[1]) * 60 + int(total[2])
 
 
-class Recorder:
-    """Reads the virtual speaker's monitor live: when was it loud, frame by frame."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.frames: list[tuple[float, int]] = []  # (arrival time, peak)
-        self._proc = subprocess.Popen(["parec", "--device=spk.monitor", "--rate=16000", "--channels=1",
-                                       "--format=s16le", "--latency-msec=10"], env=env, stdout=subprocess.PIPE)
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        assert self._proc.stdout is not None
-        while chunk := self._proc.stdout.read(320):
-            samples = array.array("h", chunk[: len(chunk) // 2 * 2])
-            self.frames.append((time.monotonic(), max(map(abs, samples), default=0)))
-
-    def loud_between(self, start: float, end: float, threshold: int = 300) -> float:
-        """Seconds of loud audio that arrived between two instants."""
-        return sum(FRAME_S for at, peak in self.frames if start <= at < end and peak > threshold)
-
-    def wait_loud(self, timeout_s: float = 20.0) -> float:
-        deadline = time.monotonic() + timeout_s
-        seen = len(self.frames)
-        while time.monotonic() < deadline:
-            for at, peak in self.frames[seen:]:
-                if peak > 300:
-                    return at
-            seen = len(self.frames)
-            time.sleep(0.01)
-        raise AssertionError("the speaker stayed silent")
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
-
-
 @pytest.fixture
-def recorder(pulse: dict[str, str]) -> Iterator[Recorder]:
-    rec = Recorder(pulse)
-    yield rec
-    rec.stop()
+def recorder(pulse: dict[str, str]) -> Iterator[pa.Monitor]:
+    monitor = pa.Monitor(pulse)
+    yield monitor
+    monitor.close()
 
 
 def start_session(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
@@ -184,7 +144,7 @@ def start_session(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
 
 
 def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
-        tmp_path: Path, pulse: dict[str, str], recorder: Recorder) -> None:
+        tmp_path: Path, pulse: dict[str, str], recorder: pa.Monitor) -> None:
     needs_espeak()
     rendered = render(tmp_path, str(SHORT))
     speech_s = sum(loud_frames(rendered)) * FRAME_S
@@ -197,7 +157,7 @@ def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
     assert heard_s == pytest.approx(speech_s, rel=0.15)
 
 
-def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: Recorder) -> None:
+def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: pa.Monitor) -> None:
     needs_espeak()
     from crampvoice.phrases import PAUSED
     from crampvoice.speak.synth import Pyttsx3Synth
@@ -208,7 +168,7 @@ def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str,
     proc = start_session(pulse)
     try:
         assert proc.stdin is not None
-        began = recorder.wait_loud()
+        began = recorder.first_loud_after(time.monotonic())
         time.sleep(4.0)  # into "Get medical help if the cramp does not ease in about ten minutes."
         paused_at = time.monotonic()
         proc.stdin.write("pause\n")
@@ -219,7 +179,7 @@ def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str,
         assert recorder.loud_between(paused_at + 5.0, paused_at + 7.0) == 0
         proc.stdin.write("carry on\n")
         proc.stdin.flush()
-        assert recorder.wait_loud(timeout_s=5.0) > paused_at + 7.0
+        assert recorder.first_loud_after(time.monotonic(), timeout_s=5.0) > paused_at + 7.0
         proc.stdin.write("stop\nyes\n")
         proc.stdin.flush()
         out, _ = proc.communicate(timeout=30)
