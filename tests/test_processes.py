@@ -80,49 +80,48 @@ def spawn(*args: str) -> Any:
                          timeout=10, dimensions=(40, 200))
 
 
-def test_single_keys_in_a_real_terminal_drive_the_session() -> None:
-    child = spawn("run", str(SHORT), "--text")
-    child.expect("Keys: space is the one switch")
-    child.expect("Pull your toes up toward your shin")
-    child.send("p")
-    child.expect("pressed: pause")
-    child.expect("Paused. Say carry on when you are ready.")
-    child.send("c")
-    child.expect("Carrying on")
-    child.send("h")
-    child.expect("pressed: help")
-    child.expect("Keys: space is the one switch")  # the keys are shown by h
-    child.expect("You can say: next, back")
-    child.send("\r")  # Enter: next step
-    child.expect("Step 2 of 4:")
-    child.send("q")
-    child.expect("Do you want to stop?")
-    child.send("y")
-    child.expect("Stopping now. Take care.")
+def converse(child: Any, *turns: tuple[str | None, str]) -> int:
+    """Send each key (None: just wait) and expect each line; then the exit status at the end."""
+    for key, expected in turns:
+        if key is not None:
+            child.send(key)
+        child.expect(expected)
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 0
+    return int(child.exitstatus)
+
+
+def test_single_keys_in_a_real_terminal_drive_the_session() -> None:
+    assert converse(
+        spawn("run", str(SHORT), "--text"),
+        (None, "Keys: space is the one switch"),
+        (None, "Pull your toes up toward your shin"),
+        ("p", "pressed: pause"),
+        (None, "Paused. Say carry on when you are ready."),
+        ("c", "Carrying on"),
+        ("h", "pressed: help"),
+        (None, "Keys: space is the one switch"),  # the keys are shown by h
+        (None, "You can say: next, back"),
+        ("\r", "Step 2 of 4:"),  # Enter: next step
+        ("q", "Do you want to stop?"),
+        ("y", "Stopping now. Take care."),
+    ) == 0
 
 
 def test_one_switch_alone_can_pause_choose_and_stop() -> None:
-    child = spawn("run", str(SHORT), "--text")
-    child.expect("Hold it for two seconds")
-    child.send(" ")
-    child.expect(r"Carry on\?")
-    child.expect(r"Next step\?")
-    child.expect(r"Hear it again\?")
-    child.expect(r"Go back\?")
-    child.expect(r"Help\?")
-    child.expect(r"Stop\?")
-    child.send(" ")
-    child.expect("Do you want to stop?")
-    child.send(" ")
-    child.expect(r"Yes\?")
-    child.send(" ")
-    child.expect("Stopping now.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert converse(
+        spawn("run", str(SHORT), "--text"),
+        (None, "Hold it for two seconds"),
+        (" ", r"Carry on\?"),
+        (None, r"Next step\?"),
+        (None, r"Hear it again\?"),
+        (None, r"Go back\?"),
+        (None, r"Help\?"),
+        (None, r"Stop\?"),
+        (" ", "Do you want to stop?"),
+        (" ", r"Yes\?"),
+        (" ", "Stopping now."),
+    ) == 0
 
 
 def test_ctrl_c_ends_cleanly_and_gives_the_terminal_back() -> None:
