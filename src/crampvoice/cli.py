@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import doctor, library, session
 from .audio import write_wav
@@ -24,6 +25,9 @@ from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
 from .timeline import estimate_speech_s, simulate, total_s
 from .view import TextView
+
+if TYPE_CHECKING:
+    from .listen.mic import MicrophoneSource
 
 EXIT_INTERRUPTED = 130
 
@@ -55,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--text", action="store_true", help="print instead of speaking")
     run.add_argument("--keyboard", action="store_true", help="keys only: do not listen for speech")
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
+    run.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
     _voice_options(run)
     run.set_defaults(handler=cmd_run)
 
@@ -64,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     _voice_options(render)
     render.set_defaults(handler=cmd_render)
 
+    recognize = sub.add_parser("recognize", help="the command heard in each audio file (WAV, FLAC, AIFF)")
+    recognize.add_argument("files", nargs="+", metavar="FILE")
+    recognize.add_argument("--json", action="store_true", help="one JSON object a file")
+    recognize.set_defaults(handler=cmd_recognize)
+
+    sub.add_parser("devices", help="the microphones you can listen with").set_defaults(handler=cmd_devices)
     sub.add_parser("voices", help="the voices espeak-ng can speak with").set_defaults(handler=cmd_voices)
     sub.add_parser("doctor", help="what works, what does not, and the fix").set_defaults(handler=cmd_doctor)
 
@@ -113,8 +124,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             stream = sys.stdout if to_stdout else stack.enter_context(_open_events(args.events))
             events = EventLog(stream, clock.now())
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
-        sources: tuple[Source, ...] = (_keyboard(view, Vocabulary(settings.words)),)
-        parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events)
+        vocabulary = Vocabulary(settings.words)
+        sources: tuple[Source, ...] = (_keyboard(view, vocabulary),)
+        ears = None if args.keyboard else _microphone_or_keys(args.mic, vocabulary, speaker, view)
+        if ears is not None:
+            sources += (ears,)
+        parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
+                              ears=ears)
         reason = session.run(script, parts)
     return EXIT_INTERRUPTED if reason == "interrupted" else 0
 
@@ -126,6 +142,24 @@ def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextVi
     except DeviceError as e:
         view.line(f"Speech is off: {e.message}. To hear it, {e.hint}. Showing everything as text.")
         return TextSpeaker()
+
+
+def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speaker,
+                        view: TextView) -> MicrophoneSource | None:
+    """A listening microphone, or, saying why once, none (the keys work either way)."""
+    from .listen.mic import MicrophoneSource, find_device
+    from .listen.recognizer import Recognizer
+
+    try:
+        recognizer = Recognizer(vocabulary)
+        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic))
+    except DeviceError as e:
+        view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
+        return None
+    for phrase in recognizer.unknown:
+        view.line(f"Cannot listen for {phrase!r}: a word in it is not in the dictionary. Choose another word.")
+    view.line("Listening. Say 'help' to hear what you can say; the keys work too.")
+    return source
 
 
 def _open_events(path: str) -> TextIO:
@@ -238,6 +272,45 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recognize(args: argparse.Namespace) -> int:
+    from .listen.files import read_audio
+    from .listen.recognizer import Recognizer
+    from .listen.stream import recognize
+
+    recognizer = Recognizer(Vocabulary(load_settings().words))
+    failed = False
+    for name in args.files:
+        try:
+            audio = read_audio(Path(name))
+        except CrampvoiceError as e:
+            failed = True
+            print(f"crampvoice: error: {e.message}; {e.hint}", file=sys.stderr)
+            continue
+        decision = recognize(audio, recognizer)
+        heard = decision.heard if decision is not None else None
+        command = heard.command.value if heard is not None and heard.command is not None else None
+        result = {"file": name, "command": command, "text": heard.text if heard else "",
+                  "confidence": round(heard.confidence, 3) if heard else 0.0,
+                  "decided_ms": decision.decided_ms if decision else None}
+        if args.json:
+            print(json.dumps(result), flush=True)
+        else:
+            print(f"{name}: {command or 'no command'}" + (f" (heard {result['text']!r}, confidence "
+                  f"{result['confidence']:.2f}, decided at {result['decided_ms']} ms)" if command else ""))
+    return 1 if failed else 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .listen.mic import input_devices
+
+    devices = input_devices()
+    for device in devices:
+        print(f"{device.index:>3}  {device.name}" + ("  (default)" if device.default else ""))
+    if not devices:
+        print("No microphone found. The keys work without one; 'crampvoice doctor' says more.")
+    return 0
+
+
 def cmd_voices(args: argparse.Namespace) -> int:
     with Pyttsx3Synth() as synth:
         for voice in synth.voices:
@@ -247,7 +320,8 @@ def cmd_voices(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    checks = [("speech synthesis", doctor.check_synthesis), ("audio output", doctor.check_output)]
+    checks = [("speech synthesis", doctor.check_synthesis), ("audio output", doctor.check_output),
+              ("speech recognition", doctor.check_recognizer), ("microphone", doctor.check_microphone)]
     failed = False
     for name, check in checks:
         try:

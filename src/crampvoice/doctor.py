@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .errors import DeviceError
 from .speak.player import SoundDevicePlayer
 from .speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
@@ -16,3 +17,22 @@ def check_output() -> str:
     player = SoundDevicePlayer(ESPEAK_RATE_HZ)
     player.close()
     return f"PortAudio plays to '{player.name}'"
+
+
+def check_recognizer() -> str:
+    from .commands import Vocabulary
+    from .listen.recognizer import Recognizer
+
+    recognizer = Recognizer(Vocabulary())
+    return f"pocketsphinx en-us, listening for {len(recognizer.phrases())} phrases"
+
+
+def check_microphone() -> str:
+    from .listen.mic import input_devices
+
+    devices = input_devices()
+    if not devices:
+        raise DeviceError("PortAudio finds no microphone",
+                          "plug one in, or start PulseAudio or PipeWire; keys work without one")
+    default = next((d.name for d in devices if d.default), devices[0].name)
+    return f"{len(devices)} input device(s); the default is '{default}'"

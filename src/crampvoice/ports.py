@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from .commands import Command
 from .events import Arrival
 
 
@@ -41,7 +42,17 @@ class Speaker(Protocol):
         """Set "rate" or "volume" to a level from -4 to +4 (0: the person's own)."""
         ...
 
+    def quiet_since(self) -> float | None:
+        """None while sound is playing; else when it last stopped (monotonic s). For the microphone."""
+        ...
+
     def close(self) -> None: ...
+
+
+class Ears(Protocol):
+    """A source that listens: told which commands the session can take now."""
+
+    def expect(self, commands: frozenset[Command]) -> None: ...
 
 
 class Source(Protocol):

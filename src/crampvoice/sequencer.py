@@ -419,6 +419,13 @@ class Sequencer:
         self._log("setting", setting=setting, level=level)
         self._say(words[1] if up else words[0])
 
+    def listening_for(self) -> frozenset[Command]:
+        """The commands worth listening for now: only "wake up" while asleep, yes/no only at a question."""
+        if self.asleep:
+            return frozenset({Command.WAKE})
+        answers = {Command.YES, Command.NO} if self.phase is Phase.CONFIRM or self._asking() else set()
+        return frozenset(set(Command) - {Command.SWITCH, Command.WAKE, Command.YES, Command.NO} | answers)
+
     # -- the single switch: choices offered one at a time ----------------------------
 
     def _asking(self) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .eventlog import EventLog
 from .events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
-from .ports import Clock, Inbox, Source, Speaker
+from .ports import Clock, Ears, Inbox, Source, Speaker
 from .script import Script
 from .sequencer import Sequencer
 from .view import TextView
@@ -45,6 +45,7 @@ class Parts:
     view: TextView
     sources: tuple[Source, ...] = ()
     events: EventLog | None = None
+    ears: Ears | None = None  # the listening source among `sources`, told what to listen for
 
 
 def run(script: Script, parts: Parts) -> str:
@@ -59,6 +60,8 @@ def run(script: Script, parts: Parts) -> str:
         effects = seq.start(now)
         while True:
             finish = _perform(effects, now, parts)
+            if parts.ears is not None:
+                parts.ears.expect(seq.listening_for())
             if finish is not None:
                 reason = finish.reason
                 break

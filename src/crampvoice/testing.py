@@ -75,5 +75,8 @@ class FakeSpeaker:
     def adjust(self, setting: str, level: int) -> None:
         self.settings.append((setting, level))
 
+    def quiet_since(self) -> float | None:
+        return 0.0
+
     def close(self) -> None:
         self.closed = True

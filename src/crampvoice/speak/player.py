@@ -23,7 +23,7 @@ NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
 _ALSA_HANDLER: list[Any] = []  # the callback must outlive the call that installs it
 
 
-def _quiet_alsa() -> None:
+def quiet_alsa() -> None:
     """Keep ALSA's own diagnostics ("underrun occurred") off the person's terminal.
 
     Real failures still reach us as PortAudio errors.
@@ -46,7 +46,7 @@ class SoundDevicePlayer:
         except (ImportError, OSError) as e:
             raise DeviceError(f"PortAudio is not available ({e})",
                               "install it with 'sudo apt-get install libportaudio2', or run with --text") from None
-        _quiet_alsa()
+        quiet_alsa()
         self._sd: Any = sounddevice
         self.sample_rate_hz = sample_rate_hz
         self._lock = threading.Lock()

@@ -20,5 +20,8 @@ class TextSpeaker:
     def adjust(self, setting: str, level: int) -> None:
         pass
 
+    def quiet_since(self) -> float | None:
+        return 0.0
+
     def close(self) -> None:
         pass

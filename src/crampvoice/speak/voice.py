@@ -39,6 +39,7 @@ class VoiceSpeaker:
         self._must_end_by: float | None = None  # the watchdog's deadline for the audio call under way
         self.dead = False
         self._last_end = 0.0  # when the last sentence finished or was cut
+        self._playing = False
         self._closed = threading.Event()
         self._worker = threading.Thread(target=self._work, daemon=True, name="crampvoice-speech")
         self._watchdog = threading.Thread(target=self._watch, daemon=True, name="crampvoice-watchdog")
@@ -69,6 +70,9 @@ class VoiceSpeaker:
     def adjust(self, setting: str, level: int) -> None:
         rate, volume = self._levels
         self._levels = (level, volume) if setting == "rate" else (rate, level)
+
+    def quiet_since(self) -> float | None:
+        return None if self._playing else self._last_end
 
     def close(self) -> None:
         self.silence()
@@ -104,9 +108,10 @@ class VoiceSpeaker:
             time.sleep(POLL_S)
         if generation != self._generation or audio.frames == 0:
             return
-        done = self._guarded(STALL_S, lambda: self._player.play(audio))
-        self._must_end_by = time.monotonic() + audio.duration_s + STALL_S
+        self._playing = True  # from here the microphone is not listened to (quiet_since)
         try:
+            done = self._guarded(STALL_S, lambda: self._player.play(audio))
+            self._must_end_by = time.monotonic() + audio.duration_s + STALL_S
             while not done.wait(POLL_S):
                 if generation != self._generation or self._closed.is_set():
                     self._player.stop()
@@ -114,6 +119,7 @@ class VoiceSpeaker:
         finally:
             self._must_end_by = None
             self._last_end = time.monotonic()
+            self._playing = False
 
     def _guarded(self, limit_s: float, call: Callable[[], _T]) -> _T:
         self._must_end_by = time.monotonic() + limit_s

@@ -1,0 +1,94 @@
+"""Where utterances start and end, 20 ms at a time.
+
+A start is a few voiced frames close together (webrtcvad decides each frame); what came just
+before is kept, so the first consonant is not lost. An end is a short run of unvoiced frames:
+shorter than SpeechRecognition's 0.8 s, since commands are one to three words and the person
+is waiting. Speech that goes on too long is a sentence, not a command, and is dropped.
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+FRAME_MS = 20
+SAMPLE_RATE_HZ = 16000
+FRAME_BYTES = SAMPLE_RATE_HZ * FRAME_MS // 1000 * 2
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    start_frames: int = 3  # voiced frames ...
+    start_window: int = 5  # ... within this many: speech has started
+    preroll_ms: int = 300  # kept from before the start
+    end_ms: int = 250  # unvoiced this long: the utterance has ended ("next step" holds together)
+    longest_ms: int = 2500  # voiced longer than this: a sentence, not a command
+
+
+class Mark(enum.Enum):
+    START = "start"  # an utterance began: the frames given are its first (preroll included)
+    CONTINUE = "continue"  # more of it
+    END = "end"  # it ended with the frames given
+    TOO_LONG = "too long"  # it went on too long: forget it
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    mark: Mark
+    frames: tuple[bytes, ...]
+
+
+class Endpointer:
+    def __init__(self, is_speech: Callable[[bytes], bool], timing: Timing = Timing()) -> None:
+        self._is_speech = is_speech
+        self.timing = timing
+        self._recent: collections.deque[tuple[bytes, bool]] = collections.deque(
+            maxlen=max(timing.preroll_ms // FRAME_MS, timing.start_window))
+        self._in_utterance = False
+        self._skipping = False  # after a too-long stretch, until it is quiet again
+        self._quiet_frames = 0
+        self._frames = 0
+
+    @property
+    def in_utterance(self) -> bool:
+        return self._in_utterance
+
+    def push(self, frame: bytes) -> Step | None:
+        """One 20 ms frame of 16 kHz 16-bit mono; what it means, if anything."""
+        voiced = self._is_speech(frame)
+        t = self.timing
+        if not self._in_utterance:
+            self._recent.append((frame, voiced))
+            window = list(self._recent)[-t.start_window:]
+            if self._skipping:
+                self._skipping = len(window) < t.start_window or any(v for _, v in window)
+                return None
+            if sum(v for _, v in window) < t.start_frames:
+                return None
+            self._in_utterance, self._quiet_frames, self._frames = True, 0, len(self._recent)
+            frames = tuple(f for f, _ in self._recent)
+            self._recent.clear()
+            return Step(Mark.START, frames)
+        self._frames += 1
+        self._quiet_frames = 0 if voiced else self._quiet_frames + 1
+        if self._quiet_frames * FRAME_MS >= t.end_ms:
+            self._in_utterance = False
+            return Step(Mark.END, (frame,))
+        if self._frames * FRAME_MS > t.longest_ms + t.preroll_ms:
+            self._in_utterance, self._skipping = False, True
+            return Step(Mark.TOO_LONG, ())
+        return Step(Mark.CONTINUE, (frame,))
+
+    def reset(self) -> None:
+        """Forget everything: an utterance under way is dropped (the program began to speak)."""
+        self._recent.clear()
+        self._in_utterance = self._skipping = False
+
+
+def webrtc_vad(aggressiveness: int = 2) -> Callable[[bytes], bool]:
+    import webrtcvad
+
+    vad = webrtcvad.Vad(aggressiveness)
+    return lambda frame: bool(vad.is_speech(frame, SAMPLE_RATE_HZ))

@@ -1,0 +1,40 @@
+"""Audio files of any common kind (WAV, FLAC, AIFF; any rate and channels), read by SpeechRecognition."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from types import ModuleType
+
+from ..audio import Audio
+from ..errors import CrampvoiceError, DeviceError
+
+
+def speech_recognition() -> ModuleType:
+    """SpeechRecognition, imported without its warnings about the aifc and audioop modules it uses."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import speech_recognition
+    except ImportError as e:
+        raise DeviceError(f"SpeechRecognition is not installed ({e})", "reinstall crampvoice: ./dev.sh run") from None
+    return speech_recognition  # type: ignore[no-any-return]
+
+
+def read_audio(path: Path) -> Audio:
+    sr = speech_recognition()
+    try:
+        with sr.AudioFile(str(path)) as source:
+            data = sr.Recognizer().record(source)
+    except FileNotFoundError:
+        raise CrampvoiceError(f"{path}: no such file", "check the path") from None
+    except (ValueError, EOFError, OSError, AssertionError) as e:
+        raise CrampvoiceError(f"{path}: cannot read it as audio ({first_line(e)})",
+                              "give a WAV, FLAC or AIFF file") from None
+    return Audio(data.get_raw_data(convert_width=2), data.sample_rate, 1)
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's message, as one line fit for a person."""
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__

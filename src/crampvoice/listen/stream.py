@@ -1,0 +1,77 @@
+"""The one streaming path, for a microphone and for files alike: 20 ms frames in, decisions out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..audio import Audio, to_mono_16k
+from .endpoint import FRAME_BYTES, FRAME_MS, Endpointer, Mark, webrtc_vad
+from .recognizer import Heard, Recognizer
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    heard: Heard
+    start_ms: int  # where the utterance began in the audio (its kept lead-in included)
+    decided_ms: int  # the position in the audio at which it was decided
+
+
+class Listener:
+    def __init__(self, recognizer: Recognizer, endpointer: Endpointer) -> None:
+        self.recognizer = recognizer
+        self.endpointer = endpointer
+        self.position_ms = 0
+        self._start_ms = 0
+
+    def push(self, frame: bytes) -> Decision | None:
+        """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended."""
+        self.position_ms += FRAME_MS
+        step = self.endpointer.push(frame)
+        if step is None:
+            return None
+        if step.mark is Mark.START:
+            self._start_ms = self.position_ms - FRAME_MS * len(step.frames)
+            self.recognizer.begin()
+        for f in step.frames:
+            self.recognizer.feed(f)
+        if step.mark is Mark.END:
+            return Decision(self.recognizer.end(), self._start_ms, self.position_ms)
+        if step.mark is Mark.TOO_LONG:
+            self.recognizer.end()
+            return Decision(Heard(None, "", 0.0), self._start_ms, self.position_ms)
+        return None
+
+    def drop(self) -> None:
+        """Forget the utterance under way, if any (the program has begun to speak)."""
+        if self.endpointer.in_utterance:
+            self.recognizer.end()
+        self.endpointer.reset()
+
+
+def frames(audio: Audio) -> Iterator[bytes]:
+    """16 kHz mono 20 ms frames of any audio, the last padded with silence."""
+    pcm = to_mono_16k(audio).pcm
+    for i in range(0, len(pcm), FRAME_BYTES):
+        yield pcm[i:i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
+
+
+def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decision | None:
+    """The first command in `audio`, as the microphone path would act on it; else the last
+    utterance heard; None if nothing was. Silence is added at the end so the last word ends.
+
+    Each file gets a voice-activity detector of its own: webrtcvad adapts to what it has heard.
+    """
+    listener = Listener(recognizer, Endpointer(webrtc_vad()))
+    last = None
+    silence = Audio(bytes(FRAME_BYTES * (tail_ms // FRAME_MS)), 16000)
+    for chunk in (audio, silence):
+        for frame in frames(chunk):
+            decision = listener.push(frame)
+            if decision is not None:
+                if decision.heard.command is not None:
+                    listener.drop()
+                    return decision
+                last = decision
+    listener.drop()
+    return last
