@@ -3,6 +3,7 @@
 #   ./dev.sh run [ARGS...]   system packages, a virtual environment, then `crampvoice run ARGS`
 #   ./dev.sh test            the same set-up plus test tools, then lint and every test
 #   ./dev.sh bench           the benchmarks in bench/, printed as a table
+#   ./dev.sh bench listen    listening against stock SpeechRecognition (bench tune: the knobs)
 #   ./dev.sh lint            ruff and mypy only
 # System packages are installed when we are root (or have password-less sudo) and they are
 # missing; otherwise the exact command to type is printed.
@@ -95,7 +96,10 @@ case "$task" in
     ensure_python
     install_packages optional "${AUDIO_PACKAGES[@]}"
     ensure_venv dev
-    exec "$VENV/bin/python" bench/run.py "$@"
+    case "${1:-}" in
+      listen|tune) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      *) exec "$VENV/bin/python" bench/run.py "$@" ;;
+    esac
     ;;
   lint)
     ensure_python

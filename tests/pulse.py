@@ -61,14 +61,15 @@ def pulse_server() -> Iterator[dict[str, str]]:
 
 
 class Monitor:
-    """What reaches the virtual speaker, read live: each 10 ms frame's peak, stamped on arrival."""
+    """What reaches the virtual speaker (or another source), read live: each 10 ms frame's peak,
+    stamped on arrival."""
 
     LOUD = 300
     FRAME_S = 0.01
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], device: str = "spk.monitor") -> None:
         self.frames: list[tuple[float, int]] = []
-        self._proc = subprocess.Popen(["parec", "--device=spk.monitor", "--rate=16000", "--channels=1",
+        self._proc = subprocess.Popen(["parec", f"--device={device}", "--rate=16000", "--channels=1",
                                        "--format=s16le", "--latency-msec=5"], env=env, stdout=subprocess.PIPE)
         threading.Thread(target=self._read, daemon=True).start()
 

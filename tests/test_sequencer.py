@@ -298,3 +298,18 @@ def test_a_script_with_one_untimed_step_ends_after_saying_it() -> None:
     d.run()
     assert d.said()[-2:] == ["Drink water.", P.THE_END] and d.seq.finished
     assert P.NO_SAFETY_NOTES[0] in d.said()  # a script without safety notes still has them said
+
+
+def test_it_listens_for_yes_and_no_only_at_a_question_and_only_for_wake_up_while_asleep() -> None:
+    d = Driver()
+    d.run(until_phase=Phase.HOLD)
+    hold = d.seq.listening_for()
+    assert {Command.NEXT, Command.STOP, Command.PAUSE, Command.SLEEP} <= hold
+    assert not hold & {Command.YES, Command.NO, Command.WAKE, Command.SWITCH}
+    d.command(Command.STOP)
+    assert {Command.YES, Command.NO} <= d.seq.listening_for()
+    d.command(Command.NO)
+    d.run(until_phase=Phase.ASK)
+    assert {Command.YES, Command.NO} <= d.seq.listening_for()
+    d.command(Command.SLEEP, by_voice=True)
+    assert d.seq.listening_for() == {Command.WAKE}

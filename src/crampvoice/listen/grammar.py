@@ -21,12 +21,12 @@ def phone_words() -> dict[str, str]:
     return {PHONE_WORD_PREFIX + p.lower(): p for p in PHONES}
 
 
-def jsgf(phrases: Iterable[str]) -> str:
-    """A JSGF grammar: exactly one of `phrases`, or a loop of phones."""
+def jsgf(phrases: Iterable[str], other_weight: float = 1.0) -> str:
+    """A JSGF grammar: exactly one of `phrases`, or (weighted against them) a loop of phones."""
     alternatives = " | ".join(sorted(set(phrases)))
     loop = " | ".join(phone_words())
     return ("#JSGF V1.0;\ngrammar commands;\n"
-            f"public <utterance> = <command> | <other>;\n"
+            f"public <utterance> = /1/ <command> | /{other_weight:g}/ <other>;\n"
             f"<command> = {alternatives};\n"
             f"<other> = <phone>+;\n"
             f"<phone> = {loop};\n")

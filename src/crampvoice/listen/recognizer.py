@@ -12,8 +12,10 @@ so this costs tens of milliseconds after its end.
 
 from __future__ import annotations
 
+import array
 import math
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from ..errors import DeviceError
 from . import grammar
 
 SAMPLE_RATE_HZ = 16000
+SILENT = 8  # a frame no louder than this (of 32767) is digital silence
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,9 @@ class Tuning:
     """The knobs, tuned on real recordings split by speaker (bench/tune.py)."""
 
     word_penalty: float = 1e-2  # pocketsphinx's wip: each word's (and so each phone's) cost
-    min_confidence: float = 0.0  # below this a command is not acted on
+    min_confidence: float = 0.6  # below this a command is not acted on
     confidence_scale: float = 5e-4  # per-frame score gap that maps to a confidence of 0.73
+    other_weight: float = 1e-3  # how likely "something else" is, against a command
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,7 @@ class Recognizer:
         self._wanted: frozenset[Command] = frozenset(c for c, ps in self._phrases.items() if ps)
         self._active: frozenset[Command] | None = None
         self._utterance = bytearray()
+        self.last_decode_s = 0.0  # how long the last utterance took to decode, once it had ended
 
     def phrases(self) -> list[str]:
         """Every phrase it can hear."""
@@ -84,17 +89,24 @@ class Recognizer:
         self._utterance.clear()
 
     def feed(self, pcm: bytes) -> None:
-        self._utterance += pcm
+        """Part of the utterance. Digital silence (a virtual device, a file's padding) is left
+        out: no microphone gives it, and it skews the utterance's mean that features are
+        normalised by, enough to lose clear words."""
+        samples = array.array("h", pcm)
+        if max(samples, default=0) > SILENT or min(samples, default=0) < -SILENT:
+            self._utterance += pcm
 
     def end(self) -> Heard:
         if self._wanted != self._active:
             self._decoder.activate_search(self._search(self._wanted))
             self._active = self._wanted
+        started = time.perf_counter()
         for decoder in (self._decoder, self._loop):
             decoder.start_utt()
             decoder.process_raw(bytes(self._utterance), False, True)
             decoder.end_utt()
         hyp, loop = self._decoder.hyp(), self._loop.hyp()
+        self.last_decode_s = time.perf_counter() - started
         words = hyp.hypstr.split() if hyp is not None else []
         phrase = " ".join(w for w in words if not grammar.is_phone_word(w))
         command = self._by_phrase.get(phrase) if len(phrase.split()) == len(words) else None
@@ -112,7 +124,8 @@ class Recognizer:
         if name is None:
             name = f"commands{len(self._searches)}"
             phrases = [p for c in commands for p in self._phrases[c]]
-            self._decoder.add_jsgf_string(name, grammar.jsgf(phrases) if phrases else grammar.phone_loop())
+            text = grammar.jsgf(phrases, self.tuning.other_weight) if phrases else grammar.phone_loop()
+            self._decoder.add_jsgf_string(name, text)
             self._searches[commands] = name
         return name
 

@@ -1,0 +1,139 @@
+"""Listening in a real session: real espeak-ng, pocketsphinx and a virtual PulseAudio microphone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from . import pulse as pa
+
+pytestmark = pytest.mark.slow
+
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+NEXT_STEP = Path(__file__).parent / "data" / "corpus" / "next-step_clean.wav"
+
+LONG_HOLD = """\
+crampvoice: 1
+title: Long hold
+safety: [Get help if it lasts.]
+steps:
+  - massage: Rub the calf.
+    hold: 60
+  - say: Sip some water.
+"""
+
+# Every sentence says command words; the last three are nothing but.
+FULL_OF_COMMANDS = """\
+crampvoice: 1
+title: Next stop repeat
+safety: [Stop and get help if the cramp does not ease in ten minutes.]
+steps:
+  - stretch: Next, go back to the wall and stop there. Say that again if you need to, then pause please.
+    hold: 3
+  - say: Repeat. Next step. Go back. Stop. Pause. Help. Carry on. Wait. Go.
+  - say: Next.
+  - say: Stop.
+  - say: Repeat.
+"""
+
+
+@pytest.fixture
+def env() -> Iterator[dict[str, str]]:
+    if not pa.available():
+        pytest.skip("PulseAudio is not installed")
+    with pa.pulse_server() as environment:
+        yield environment
+
+
+def events(stream: IO[str]) -> Iterator[dict[str, object]]:
+    for line in stream:
+        yield json.loads(line)
+
+
+def play_into_microphone(env: dict[str, str], wav: Path) -> None:
+    subprocess.run(["paplay", "--device=micfeed", str(wav)], env=env, check=True, timeout=30)
+
+
+def session(env: dict[str, str], script: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-"], env=env, text=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_next_said_into_the_microphone_moves_the_session_on(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "hold.yaml"
+    script.write_text(LONG_HOLD)
+    with session(env, script) as proc:
+        assert proc.stdout is not None
+        seen = []
+        for event in events(proc.stdout):
+            seen.append(event)
+            if event["type"] == "hold_start":
+                time.sleep(1.0)
+                play_into_microphone(env, NEXT_STEP)
+            if event["type"] == "end":
+                break
+        _, err = proc.communicate(timeout=60)
+    commands = [e for e in seen if e["type"] == "command"]
+    assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
+    hold = next(e for e in seen if e["type"] == "hold_start")
+    assert float(str(commands[0]["t"])) - float(str(hold["t"])) < 10  # not the 60 s hold
+    assert "heard: next" in err and "Listening." in err
+    assert seen[-1]["reason"] == "completed"
+
+
+def test_its_own_voice_heard_by_its_microphone_sets_nothing_off(env: dict[str, str], tmp_path: Path) -> None:
+    subprocess.run(["pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micfeed",
+                    "latency_msec=60"], env=env, check=True, capture_output=True)
+    script = tmp_path / "commands.yaml"
+    script.write_text(FULL_OF_COMMANDS)
+    microphone = pa.Monitor(env, device="vmic")
+    started = time.monotonic()
+    try:
+        with session(env, script) as proc:
+            out, err = proc.communicate(timeout=120)
+    finally:
+        microphone.close()
+    seen = [json.loads(line) for line in out.splitlines()]
+    said = [e["text"] for e in seen if e["type"] == "say"]
+    assert "Next." in said and "Stop." in said and "Listening." in err
+    assert microphone.loud_between(started, time.monotonic()) > 10  # it did hear itself, for seconds
+    assert [e for e in seen if e["type"] in ("command", "ignored")] == []
+    assert seen[-1]["type"] == "end" and seen[-1]["reason"] == "completed"
+
+
+def test_with_no_microphone_the_keys_work_and_it_says_so_once(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none"}
+    done = subprocess.run([*CRAMPVOICE, "run", str(Path(__file__).parent / "data" / "short.yaml"), "--text"],
+                          env=env, input="next\nnext\nnext\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Listening is off:") == 1 and "Use the keys instead." in done.stdout
+    assert done.stdout.count("pressed: next") == 3
+    assert "Traceback" not in done.stderr
+
+
+def test_a_microphone_that_goes_silent_mid_session_is_said_once_and_the_session_goes_on(
+        env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "hold.yaml"
+    script.write_text(LONG_HOLD.replace("hold: 60", "hold: 8"))
+    with session(env, script) as proc:
+        assert proc.stdout is not None
+        seen = []
+        for event in events(proc.stdout):
+            seen.append(event)
+            if event["type"] == "hold_start":
+                subprocess.run(["pactl", "suspend-source", "vmic", "1"], env=env, check=True)
+            if event["type"] == "end":
+                break
+        _, err = proc.communicate(timeout=60)
+    notices = [e for e in seen if e["type"] == "notice"]
+    assert len(notices) == 1 and "microphone stopped working" in str(notices[0]["text"]), err
+    assert seen[-1]["reason"] == "completed"
+    assert "Traceback" not in err
