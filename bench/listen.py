@@ -50,6 +50,7 @@ class Result:
     expected: str  # "" for no command
     got: str
     confidence: float
+    words: int  # in what was said
     decided_ms: int | None
     speech_end_ms: int | None
     cpu_s: float
@@ -110,7 +111,7 @@ def evaluate(which: str, rows: Sequence[dict[str, str]], folder: Path, tuning: T
     jobs = [(which, str(folder / r["file"]), tuning) for r in rows]
     with ProcessPoolExecutor(workers) as pool:
         answers = list(pool.map(_run, jobs, chunksize=8))
-    return [Result(r.get("command", ""), got, confidence, decided,
+    return [Result(r.get("command", ""), got, confidence, len(r["transcript"].split()), decided,
                    int(r["speech_end_ms"]) if r.get("speech_end_ms") else None, cpu)
             for r, (got, confidence, decided, cpu) in zip(rows, answers, strict=True)]
 
@@ -127,6 +128,14 @@ def false_accepts(results: Sequence[Result]) -> str:
     others = [r for r in results if not r.expected]
     wrong = sum(bool(r.got) for r in others)
     return f"{wrong / len(others):.1%} ({wrong}/{len(others)})" if others else "-"
+
+
+def one_word(results: Sequence[Result]) -> str:
+    return accuracy([r for r in results if r.words == 1])
+
+
+def longer(results: Sequence[Result]) -> str:
+    return accuracy([r for r in results if r.words > 1])
 
 
 def latency(results: Sequence[Result]) -> str:
@@ -261,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for snr in ("", "20", "10", "5"):
         subset = [r for r in rows if r["kind"] != "long" and r["snr_db"] == snr]
         both(f"synthetic {'clean' if not snr else snr + ' dB'}", subset, manifest.parent,
-             ("commands right", accuracy), ("false accepts on other words", false_accepts),
+             ("commands right", accuracy), ("  one-word phrases right", one_word),
+             ("  longer phrases right", longer), ("false accepts on other words", false_accepts),
              ("decided after end of speech (incl. decoding)", latency))
     long = [r for r in rows if r["kind"] == "long"]
     for row in long:

@@ -79,6 +79,7 @@ class MicrophoneSource:
         self._listener = Listener(recognizer, Endpointer(webrtc_vad()))
         self._quiet_since = quiet_since
         self._stop = threading.Event()
+        self._failing = threading.Lock()
         self._last_frame = time.monotonic()
         try:
             with _quiet_portaudio():
@@ -130,9 +131,10 @@ class MicrophoneSource:
                 return
 
     def _fail(self, put: Callable[[Arrival], None], reason: str) -> None:
-        if self._stop.is_set():
-            return
-        self._stop.set()
+        with self._failing:  # the reader and the watchdog may both notice: say it once
+            if self._stop.is_set():
+                return
+            self._stop.set()
         put(DeviceFailed(f"The microphone stopped working ({reason}). Carrying on: the keys still work; "
                          "'crampvoice doctor' shows what is wrong."))
 

@@ -4,10 +4,10 @@ Two decoders hear every utterance: one against the commands on offer or a loop o
 (grammar.py), one against the loop alone. The first says which command, if any; the gap
 between their scores, per frame, is the confidence.
 
-An utterance is decoded whole once it has ended, not frame by frame as it comes: cepstral mean
-normalisation over the whole utterance heard 67 of 85 real command clips right, against 40 when
-decoded live (each clip from another microphone; bench/tune.py). A command is under a second,
-so this costs tens of milliseconds after its end.
+An utterance is decoded whole once it has ended, not frame by frame as it comes: with the
+features normalised over the whole utterance, 67 of 85 real command clips (each from another
+microphone) were heard right when this was chosen, against 40 decoded frame by frame. A
+command is under a second, so this costs tens of milliseconds after its end.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class Recognizer:
         self._wanted = frozenset(c for c in commands if self._phrases.get(c))
 
     def begin(self) -> None:
+        """A new utterance; whatever was fed before is forgotten, undecoded."""
         self._utterance.clear()
 
     def feed(self, pcm: bytes) -> None:
@@ -97,6 +98,8 @@ class Recognizer:
             self._utterance += pcm
 
     def end(self) -> Heard:
+        if not self._utterance:  # nothing but digital silence
+            return Heard(None, "", 0.0)
         if self._wanted != self._active:
             self._decoder.activate_search(self._search(self._wanted))
             self._active = self._wanted

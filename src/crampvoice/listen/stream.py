@@ -38,14 +38,13 @@ class Listener:
         if step.mark is Mark.END:
             return Decision(self.recognizer.end(), self._start_ms, self.position_ms)
         if step.mark is Mark.TOO_LONG:
-            self.recognizer.end()
+            self.recognizer.begin()  # not worth decoding
             return Decision(Heard(None, "", 0.0), self._start_ms, self.position_ms)
         return None
 
     def drop(self) -> None:
         """Forget the utterance under way, if any (the program has begun to speak)."""
-        if self.endpointer.in_utterance:
-            self.recognizer.end()
+        self.recognizer.begin()
         self.endpointer.reset()
 
 
