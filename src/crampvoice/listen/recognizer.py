@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..commands import Command, Vocabulary
 from ..errors import DeviceError
@@ -104,23 +105,27 @@ class Recognizer:
             self._decoder.activate_search(self._search(self._wanted))
             self._active = self._wanted
         started = time.perf_counter()
-        for decoder in (self._decoder, self._loop):
-            decoder.start_utt()
-            decoder.process_raw(bytes(self._utterance), False, True)
-            decoder.end_utt()
-        hyp, loop = self._decoder.hyp(), self._loop.hyp()
-        self.last_decode_s = time.perf_counter() - started
+        hyp = self._decode(self._decoder)
         words = hyp.hypstr.split() if hyp is not None else []
         phrase = " ".join(w for w in words if not grammar.is_phone_word(w))
         command = self._by_phrase.get(phrase) if len(phrase.split()) == len(words) else None
-        if command is None or hyp is None:
+        if command is None or hyp is None:  # the loop won: no need to score it alone
+            self.last_decode_s = time.perf_counter() - started
             return Heard(None, "", 0.0)
+        loop = self._decode(self._loop)
+        self.last_decode_s = time.perf_counter() - started
         frames = max(1, self._decoder.n_frames())
         gap = (hyp.score - (loop.score if loop is not None else hyp.score)) / frames
         confidence = 1.0 / (1.0 + math.exp(-gap / self.tuning.confidence_scale))
         if confidence < self.tuning.min_confidence:
             return Heard(None, phrase, confidence)
         return Heard(command, phrase, confidence)
+
+    def _decode(self, decoder: Any) -> Any:
+        decoder.start_utt()
+        decoder.process_raw(bytes(self._utterance), False, True)
+        decoder.end_utt()
+        return decoder.hyp()
 
     def _search(self, commands: frozenset[Command]) -> str:
         name = self._searches.get(commands)
