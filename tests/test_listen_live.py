@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,21 +74,51 @@ def test_next_said_into_the_microphone_moves_the_session_on(env: dict[str, str],
     script.write_text(LONG_HOLD)
     with session(env, script) as proc:
         assert proc.stdout is not None
-        seen = []
-        for event in events(proc.stdout):
-            seen.append(event)
-            if event["type"] == "hold_start":
-                time.sleep(1.0)
-                play_into_microphone(env, NEXT_STEP)
-            if event["type"] == "end":
+        arrived = event_queue(proc.stdout)
+        seen = [until(arrived, "hold_start")]
+        # The same clip scores a little differently with each 20 ms framing: like a person not
+        # heard the first time, it is said again, up to three times.
+        for _ in range(3):
+            time.sleep(1.0)
+            play_into_microphone(env, NEXT_STEP)
+            seen += drain(arrived, 3.0)
+            if any(e["type"] == "command" for e in seen):
                 break
+        seen.append(until(arrived, "end"))
         _, err = proc.communicate(timeout=60)
     commands = [e for e in seen if e["type"] == "command"]
     assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
     hold = next(e for e in seen if e["type"] == "hold_start")
-    assert float(str(commands[0]["t"])) - float(str(hold["t"])) < 10  # not the 60 s hold
+    assert float(str(commands[0]["t"])) - float(str(hold["t"])) < 15  # not the 60 s hold
     assert "heard: next" in err and "Listening." in err
     assert seen[-1]["reason"] == "completed"
+
+
+def event_queue(stream: IO[str]) -> queue.SimpleQueue[dict[str, object]]:
+    arrived: queue.SimpleQueue[dict[str, object]] = queue.SimpleQueue()
+
+    def read() -> None:
+        for event in events(stream):
+            arrived.put(event)
+
+    threading.Thread(target=read, daemon=True).start()
+    return arrived
+
+
+def until(arrived: queue.SimpleQueue[dict[str, object]], type_: str) -> dict[str, object]:
+    while (event := arrived.get(timeout=90))["type"] != type_:
+        pass
+    return event
+
+
+def drain(arrived: queue.SimpleQueue[dict[str, object]], seconds: float) -> list[dict[str, object]]:
+    got, deadline = [], time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(arrived.get(timeout=left))
+        except queue.Empty:
+            break
+    return got
 
 
 def test_its_own_voice_heard_by_its_microphone_sets_nothing_off(env: dict[str, str], tmp_path: Path) -> None:
