@@ -151,6 +151,16 @@ def test_with_no_microphone_the_keys_work_and_it_says_so_once(tmp_path: Path) ->
     assert "Traceback" not in done.stderr
 
 
+def test_a_microphone_asked_for_by_a_name_that_matches_none_is_said_and_the_keys_work(
+        env: dict[str, str]) -> None:
+    done = subprocess.run([*CRAMPVOICE, "run", str(Path(__file__).parent / "data" / "short.yaml"), "--text",
+                           "--mic", "no such microphone"], env=env, input="stop\nyes\n", capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("Listening is off: no single microphone matches 'no such microphone'") == 1
+    assert "pressed: stop" in done.stdout and "Traceback" not in done.stderr
+
+
 def test_a_microphone_that_goes_silent_mid_session_is_said_once_and_the_session_goes_on(
         env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "hold.yaml"

@@ -78,3 +78,22 @@ def test_a_device_failing_mid_session_is_told_once_and_the_session_goes_on() -> 
     assert reason == "completed"
     assert text.count("Speech output stopped working") == 1
     assert [e["t"] for e in events if e["type"] == "notice"] == [40.0]
+
+
+class RecordingEars:
+    def __init__(self) -> None:
+        self.expected: list[frozenset[Command]] = []
+
+    def expect(self, commands: frozenset[Command]) -> None:
+        if not self.expected or self.expected[-1] != commands:
+            self.expected.append(commands)
+
+
+def test_the_microphone_is_told_what_to_listen_for_as_the_session_moves() -> None:
+    clock, ears = FakeClock(100.0), RecordingEars()
+    parts = session.Parts(clock=clock, inbox=ScriptedInbox(clock, [(100 + 5.0, CommandGiven(Command.STOP))]),
+                          speaker=FakeSpeaker(), view=TextView(io.StringIO()), ears=ears)
+    session.run(make_script(), parts)
+    assert Command.NEXT in ears.expected[0] and Command.YES not in ears.expected[0]
+    assert {Command.YES, Command.NO} <= ears.expected[1]  # "do you want to stop?"
+    assert Command.YES not in ears.expected[2]  # unanswered: carried on

@@ -153,7 +153,7 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
     try:
         recognizer = Recognizer(vocabulary)
         source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic))
-    except DeviceError as e:
+    except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None
     for phrase in recognizer.unknown:
