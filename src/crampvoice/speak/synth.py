@@ -65,6 +65,9 @@ def _first(*values: _T | None) -> _T:
     return next(v for v in values if v is not None)
 
 
+RETRIES = 2
+
+
 class Pyttsx3Synth:
     """Use from one thread at a time: espeak-ng keeps one state per process."""
 
@@ -95,15 +98,23 @@ class Pyttsx3Synth:
         self._applied = settings
 
     def synth(self, text: str) -> Audio:
-        """The sentence as audio, its silent lead-in and tail trimmed."""
-        try:
-            return self._synth_once(text)
-        except (OSError, EOFError, wave.Error):
-            pass  # a rare run ends before espeak-ng's last callback; once more does it
-        try:
-            return self._synth_once(text)
-        except (OSError, EOFError, wave.Error) as e:
-            raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
+        """The sentence as audio, its silent lead-in and tail trimmed.
+
+        A run of pyttsx3's espeak driver can end on the previous sentence's last callback and
+        save an empty file (seen: the second sentence of every other Pyttsx3Synth made in one
+        process, and a `render` that came out 17 s short): an empty result for words, like a
+        failed one, is tried again.
+        """
+        for attempt in range(RETRIES + 1):
+            try:
+                audio = self._synth_once(text)
+            except (OSError, EOFError, wave.Error) as e:
+                if attempt == RETRIES:
+                    raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
+                continue
+            if audio.frames > 0 or not any(c.isalnum() for c in text):
+                return audio
+        return audio
 
     def _synth_once(self, text: str) -> Audio:
         self._path.unlink(missing_ok=True)
