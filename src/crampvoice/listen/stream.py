@@ -13,7 +13,6 @@ from .recognizer import Heard, Recognizer
 @dataclass(frozen=True, slots=True)
 class Decision:
     heard: Heard
-    start_ms: int  # where the utterance began in the audio (its kept lead-in included)
     decided_ms: int  # the position in the audio at which it was decided
 
 
@@ -22,7 +21,6 @@ class Listener:
         self.recognizer = recognizer
         self.endpointer = endpointer
         self.position_ms = 0
-        self._start_ms = 0
 
     def push(self, frame: bytes) -> Decision | None:
         """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended."""
@@ -31,15 +29,14 @@ class Listener:
         if step is None:
             return None
         if step.mark is Mark.START:
-            self._start_ms = self.position_ms - FRAME_MS * len(step.frames)
             self.recognizer.begin()
         for f in step.frames:
             self.recognizer.feed(f)
         if step.mark is Mark.END:
-            return Decision(self.recognizer.end(), self._start_ms, self.position_ms)
+            return Decision(self.recognizer.end(), self.position_ms)
         if step.mark is Mark.TOO_LONG:
             self.recognizer.begin()  # not worth decoding
-            return Decision(Heard(None, "", 0.0), self._start_ms, self.position_ms)
+            return Decision(Heard(None, "", 0.0), self.position_ms)
         return None
 
     def drop(self) -> None:
