@@ -15,7 +15,6 @@ folder. Accuracy figures do not depend on the machine; times do (read the ratios
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import statistics
@@ -27,6 +26,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,6 +43,8 @@ from crampvoice.listen.stream import recognize  # noqa: E402
 REAL = ROOT.parent / "shared" / "speech-dev"
 REAL_MAP = {"go": "next", "forward": "next", "backward": "back"}  # speech-dev's words in DESIGN.md's table
 SENSITIVITY = 0.5
+BY_PHRASE = {p: c.value for c, ps in PHRASES.items() for p in ps}
+KEYWORDS = [(p, SENSITIVITY) for p in BY_PHRASE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +90,21 @@ def stock(path: str) -> Answer:
         except sr.WaitTimeoutError:
             return "", 0.0, None, time.process_time() - started
         decided_ms = round(1000 * source.audio_reader.tell() / source.SAMPLE_RATE)
-    by_phrase = {p: c.value for c, ps in PHRASES.items() for p in ps}
     decoding = time.perf_counter()
+    text = _keywords_heard(sr, recognizer, audio)
+    decided_ms += round(1000 * (time.perf_counter() - decoding))
+    found = sorted((text.find(p), p) for p in BY_PHRASE if p in text)
+    return (BY_PHRASE[found[0][1]] if found else ""), 1.0, decided_ms, time.process_time() - started
+
+
+def _keywords_heard(sr: Any, recognizer: Any, audio: Any) -> str:
+    """The stock call: the keyword phrases found, or "" for none."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            text = recognizer.recognize_sphinx(audio, keyword_entries=[(p, SENSITIVITY) for p in by_phrase])
+            return str(recognizer.recognize_sphinx(audio, keyword_entries=KEYWORDS))
     except (sr.UnknownValueError, IndexError):  # IndexError: pocketsphinx on an empty phrase
-        text = ""
-    decided_ms += round(1000 * (time.perf_counter() - decoding))
-    found = sorted((text.find(p), p) for p in by_phrase if p in text)
-    return (by_phrase[found[0][1]] if found else ""), 1.0, decided_ms, time.process_time() - started
+        return ""
 
 
 def _run(job: tuple[str, str, Tuning]) -> Answer:
@@ -210,7 +216,6 @@ def _listen_live(which: str, seconds: float) -> None:
     else:
         sr = speech_recognition()
         recognizer = sr.Recognizer()
-        phrases = [(p, SENSITIVITY) for ps in PHRASES.values() for p in ps]
         with sr.Microphone(sample_rate=16000) as mic:
             before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.monotonic()
@@ -219,8 +224,7 @@ def _listen_live(which: str, seconds: float) -> None:
                     audio = recognizer.listen(mic, timeout=1, phrase_time_limit=5)
                 except sr.WaitTimeoutError:
                     continue
-                with contextlib.suppress(sr.UnknownValueError, IndexError):
-                    recognizer.recognize_sphinx(audio, keyword_entries=phrases)
+                _keywords_heard(sr, recognizer, audio)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     print(f"{100 * cpu / (time.monotonic() - started):.1f} % of a core")
@@ -298,7 +302,6 @@ def _long_false_accepts(which: str, path: Path) -> int:
                    if (d := listener.push(f)) is not None and d.heard.command is not None)
     sr = speech_recognition()
     recognizer = sr.Recognizer()
-    phrases = [(p, SENSITIVITY) for ps in PHRASES.values() for p in ps]
     count = 0
     with sr.AudioFile(str(path)) as source:
         while source.audio_reader.tell() < source.FRAME_COUNT:
@@ -308,8 +311,7 @@ def _long_false_accepts(which: str, path: Path) -> int:
                 continue
             if len(audio.frame_data) == 0:
                 break
-            with contextlib.suppress(sr.UnknownValueError, IndexError):
-                count += bool(recognizer.recognize_sphinx(audio, keyword_entries=phrases).strip())
+            count += bool(_keywords_heard(sr, recognizer, audio).strip())
     return count
 
 
