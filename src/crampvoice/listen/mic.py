@@ -19,6 +19,7 @@ from typing import Any
 from ..commands import Command
 from ..errors import CrampvoiceError, DeviceError
 from ..events import Arrival, CommandGiven, DeviceFailed
+from ..speak.player import quiet_alsa
 from .endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
 from .files import first_line, speech_recognition
 from .recognizer import Recognizer
@@ -75,7 +76,7 @@ class MicrophoneSource:
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
                  device: int | None = None) -> None:
         sr = speech_recognition()
-        _quiet_alsa()
+        quiet_alsa()
         self._listener = Listener(recognizer, Endpointer(webrtc_vad()))
         self._quiet_since = quiet_since
         self._stop = threading.Event()
@@ -160,15 +161,9 @@ def _quiet_portaudio() -> Iterator[None]:
 
 
 def _pyaudio() -> Any:
-    _quiet_alsa()
+    quiet_alsa()
     try:
         import pyaudio
     except ImportError as e:
         raise DeviceError(f"PyAudio is not installed ({e})", "reinstall crampvoice: ./dev.sh run") from None
     return pyaudio
-
-
-def _quiet_alsa() -> None:
-    from ..speak.player import quiet_alsa
-
-    quiet_alsa()
