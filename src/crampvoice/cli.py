@@ -157,7 +157,8 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None
     for phrase in recognizer.unknown:
-        view.line(f"Cannot listen for {phrase!r}: a word in it is not in the dictionary. Choose another word.")
+        view.line(f"Cannot listen for {phrase!r}: a word in it is not in pocketsphinx's dictionary. "
+                  "Choose another phrase under 'words:' in your settings; the other words still work.")
     view.line("Listening. Say 'help' to hear what you can say; the keys work too.")
     return source
 
