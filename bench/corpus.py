@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from crampvoice.audio import Audio, from_samples, read_wav, write_wav  # noqa: E402
-from crampvoice.commands import PHRASES  # noqa: E402
+from crampvoice.core.commands import PHRASES  # noqa: E402
 
 RATE_HZ = 16000
 VOICES = ("en", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp", "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
@@ -214,8 +214,8 @@ def long_stretch(out: Path, minutes: float, seed: int = 7) -> Clip:
 
 def _script_sentences() -> list[str]:
     from crampvoice import library
-    from crampvoice.events import Say
-    from crampvoice.timeline import simulate
+    from crampvoice.core.events import Say
+    from crampvoice.core.timeline import simulate
 
     said = {m.effect.text for e in library.entries() for m in simulate(library.load(e.path))
             if isinstance(m.effect, Say)}

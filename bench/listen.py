@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402
 
-from crampvoice.commands import PHRASES, Vocabulary  # noqa: E402
+from crampvoice.core.commands import PHRASES, Vocabulary  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer, Tuning  # noqa: E402
 from crampvoice.listen.stream import recognize  # noqa: E402

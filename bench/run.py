@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import speech  # noqa: E402 - after the path is set
 
 from crampvoice import library  # noqa: E402
-from crampvoice.events import Log  # noqa: E402
-from crampvoice.timeline import simulate  # noqa: E402
+from crampvoice.core.events import Log  # noqa: E402
+from crampvoice.core.timeline import simulate  # noqa: E402
 
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 Row = tuple[str, str, str, str]

@@ -89,10 +89,10 @@ def render_rows() -> list[Row]:
     import tempfile
 
     from crampvoice import library
-    from crampvoice.events import Say
+    from crampvoice.core.events import Say
+    from crampvoice.core.timeline import simulate
     from crampvoice.speak.render import render
     from crampvoice.speak.synth import Pyttsx3Synth
-    from crampvoice.timeline import simulate
 
     script = library.load(library.find("calf"))
     with Pyttsx3Synth() as synth:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from crampvoice.commands import Command
-from crampvoice.events import CommandGiven, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
-from crampvoice.script import Script
-from crampvoice.scriptfile import parse_script
-from crampvoice.sequencer import Phase, Sequencer
+from crampvoice.core.commands import Command
+from crampvoice.core.events import CommandGiven, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from crampvoice.core.script import Script
+from crampvoice.core.scriptfile import parse_script
+from crampvoice.core.sequencer import Sequencer
+from crampvoice.core.state import Phase
 
 SCRIPT_YAML = """\
 crampvoice: 1

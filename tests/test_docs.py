@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from crampvoice.cli import _parser
-from crampvoice.commands import KEYS
+from crampvoice.core.commands import KEYS
+from crampvoice.core.scriptfile import parse_script
 from crampvoice.library import TEMPLATE, bundled_dir, load
-from crampvoice.scriptfile import parse_script
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

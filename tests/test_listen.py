@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crampvoice.commands import Command, Vocabulary
+from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.listen.endpoint import FRAME_BYTES, Endpointer, Mark, Timing
 from crampvoice.listen.grammar import jsgf
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crampvoice.scriptfile import parse_script
+from crampvoice.core.scriptfile import parse_script
 
 pexpect = pytest.importorskip("pexpect")
 

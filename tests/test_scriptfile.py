@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crampvoice.errors import ScriptError
-from crampvoice.script import Answer, Kind, Then
-from crampvoice.scriptfile import MAX_FILE_BYTES, MAX_STEPS, parse_script
+from crampvoice.core.errors import ScriptError
+from crampvoice.core.script import Answer, Kind, Then
+from crampvoice.core.scriptfile import MAX_STEPS, parse_script
+from crampvoice.core.yamlnodes import MAX_FILE_BYTES
 
 GOOD = """\
 crampvoice: 1

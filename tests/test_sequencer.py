@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from crampvoice import phrases as P
-from crampvoice.commands import Command
-from crampvoice.events import Adjust, Say
-from crampvoice.sequencer import CONFIRM_WAIT_S, LEVELS, SCAN_OFFER_S, Phase
+from crampvoice.core import phrases as P
+from crampvoice.core.commands import Command
+from crampvoice.core.events import Adjust, Say
+from crampvoice.core.scan import SCAN_OFFER_S
+from crampvoice.core.sequencer import CONFIRM_WAIT_S, LEVELS
+from crampvoice.core.state import Phase
 
 from .driver import Driver, make_script
 

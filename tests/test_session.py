@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from crampvoice import session
-from crampvoice.commands import Command, Vocabulary
+from crampvoice.core.commands import Command, Vocabulary
+from crampvoice.core.events import Arrival, CommandGiven, DeviceFailed
+from crampvoice.core.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.eventlog import EventLog
-from crampvoice.events import Arrival, CommandGiven, DeviceFailed
 from crampvoice.keys import LineKeys
-from crampvoice.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.view import TextView
 
 from .driver import make_script

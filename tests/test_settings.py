@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crampvoice.commands import Command
-from crampvoice.errors import SettingsError
+from crampvoice.core.commands import Command
+from crampvoice.core.errors import SettingsError
 from crampvoice.settings import Settings, load_settings
 from crampvoice.speak.synth import DEFAULT_RATE_WPM, DEFAULT_VOICE, VoiceSettings
 

@@ -15,8 +15,8 @@ import pytest
 
 from crampvoice import library
 from crampvoice.audio import Audio, read_wav, to_mono_16k
-from crampvoice.events import Say
-from crampvoice.timeline import simulate
+from crampvoice.core.events import Say
+from crampvoice.core.timeline import simulate
 
 from . import pulse as pa
 
@@ -28,7 +28,7 @@ FRAME_S = 0.01
 
 def needs_espeak() -> None:
     pytest.importorskip("pyttsx3")
-    from crampvoice.errors import DeviceError
+    from crampvoice.core.errors import DeviceError
     from crampvoice.speak.synth import Pyttsx3Synth
 
     try:
@@ -162,7 +162,7 @@ def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
 
 def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: pa.Monitor) -> None:
     needs_espeak()
-    from crampvoice.phrases import PAUSED
+    from crampvoice.core.phrases import PAUSED
     from crampvoice.speak.synth import Pyttsx3Synth
 
     synth = Pyttsx3Synth()

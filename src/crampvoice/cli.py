@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import doctor, library, session
 from .audio import write_wav
-from .commands import KEY_HELP, Vocabulary
-from .errors import CrampvoiceError, DeviceError, ScriptError
+from .core.commands import KEY_HELP, Vocabulary
+from .core.errors import CrampvoiceError, DeviceError, ScriptError
+from .core.events import DeviceFailed, Log, Say
+from .core.ports import Source, Speaker
+from .core.script import RATE_BOUNDS_WPM, Script
+from .core.timeline import estimate_speech_s, simulate, total_s
 from .eventlog import EventLog
-from .events import DeviceFailed, Log, Say
-from .ports import Source, Speaker
-from .script import RATE_BOUNDS_WPM, Script
 from .settings import Settings, load_settings
 from .speak import build_voice_speaker
 from .speak.render import render, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
-from .timeline import estimate_speech_s, simulate, total_s
 from .view import TextView
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import DeviceError
+from .core.errors import DeviceError
 from .speak.player import SoundDevicePlayer
 from .speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
@@ -20,7 +20,7 @@ def check_output() -> str:
 
 
 def check_recognizer() -> str:
-    from .commands import Vocabulary
+    from .core.commands import Vocabulary
     from .listen.recognizer import Recognizer
 
     recognizer = Recognizer(Vocabulary())

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
-from .commands import KEYS, Vocabulary, command_for_line
-from .events import Arrival, CommandGiven
+from .core.commands import KEYS, Vocabulary, command_for_line
+from .core.events import Arrival, CommandGiven
 
 # prompt_toolkit's names for the special keys we use.
 _SPECIAL = {"c-m": "enter", "c-j": "enter", "right": "right", "left": "left", "escape": "escape"}

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import CrampvoiceError, Problem, ScriptError
-from .script import Script
-from .scriptfile import MAX_FILE_BYTES, parse_script
+from .core.errors import CrampvoiceError, Problem, ScriptError
+from .core.script import Script
+from .core.scriptfile import parse_script
+from .core.yamlnodes import MAX_FILE_BYTES
 from .settings import user_scripts_dir
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

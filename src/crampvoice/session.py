@@ -6,11 +6,11 @@ import queue
 import time
 from dataclasses import dataclass
 
+from .core.events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from .core.ports import Clock, Ears, Inbox, Source, Speaker
+from .core.script import Script
+from .core.sequencer import Sequencer
 from .eventlog import EventLog
-from .events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
-from .ports import Clock, Ears, Inbox, Source, Speaker
-from .script import Script
-from .sequencer import Sequencer
 from .view import TextView
 
 

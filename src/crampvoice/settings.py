@@ -8,9 +8,9 @@ from pathlib import Path
 import platformdirs
 import yaml
 
-from .commands import Command
-from .errors import SettingsError
-from .script import RATE_BOUNDS_WPM
+from .core.commands import Command
+from .core.errors import SettingsError
+from .core.script import RATE_BOUNDS_WPM
 
 APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words")

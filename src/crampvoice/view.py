@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .commands import KEY_HELP
-from .events import Log
+from .core.commands import KEY_HELP
+from .core.events import Log
 
 
 class TextView:

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..audio import Audio
-from ..errors import CrampvoiceError, DeviceError
+from ..core.errors import CrampvoiceError, DeviceError
 
 
 def speech_recognition() -> ModuleType:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..commands import Command
-from ..errors import CrampvoiceError, DeviceError
-from ..events import Arrival, CommandGiven, DeviceFailed
+from ..core.commands import Command
+from ..core.errors import CrampvoiceError, DeviceError
+from ..core.events import Arrival, CommandGiven, DeviceFailed
 from ..speak.player import quiet_alsa
 from .endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
 from .files import first_line, speech_recognition

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..commands import Command, Vocabulary
-from ..errors import DeviceError
+from ..core.commands import Command, Vocabulary
+from ..core.errors import DeviceError
 from . import grammar
 
 SAMPLE_RATE_HZ = 16000

@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from ..audio import SAMPLE_WIDTH_BYTES, Audio
-from ..errors import DeviceError
+from ..core.errors import DeviceError
 
 NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
                   "(is PulseAudio or PipeWire running?), or run with --text")

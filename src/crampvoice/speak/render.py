@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..audio import SAMPLE_WIDTH_BYTES, Audio
-from ..events import Say
-from ..script import Script
-from ..timeline import Moment, simulate, total_s
+from ..core.events import Say
+from ..core.script import Script
+from ..core.timeline import Moment, simulate, total_s
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
 Progress = Callable[[int, int], None]

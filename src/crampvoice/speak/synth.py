@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..audio import Audio, read_wav, trim
-from ..errors import DeviceError
-from ..script import RATE_BOUNDS_WPM, Script
+from ..core.errors import DeviceError
+from ..core.script import RATE_BOUNDS_WPM, Script
 from ..settings import Settings
 
 ESPEAK_RATE_HZ = 22050  # what espeak-ng synthesises at

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..audio import Audio, tone
-from ..errors import DeviceError
-from ..timeline import SENTENCE_GAP_S
+from ..core.errors import DeviceError
+from ..core.timeline import SENTENCE_GAP_S
 from .player import SoundDevicePlayer
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth, VoiceSettings
 

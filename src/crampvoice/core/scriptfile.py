@@ -1,23 +1,20 @@
 """Relief-script YAML text -> `Script`, or every problem with its line and column.
 
-Core module: it is handed bytes and a display path, and reads no file itself.
-YAML is composed to nodes (never constructed to objects), so tags cannot build
-anything; anchors, aliases and deep nesting are refused before they can grow.
-`Any` stops here: nothing past this module sees a YAML node.
+Core module: it is handed bytes and a display path, and reads no file itself. The YAML is
+composed safely by `yamlnodes`; `Any` stops here: nothing past this module sees a YAML node.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 from collections.abc import Callable
 from typing import TypeVar
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from .errors import Problem, ScriptError
+from .errors import ScriptError
 from .script import (
     FORMAT_VERSION,
     MAX_HOLD_S,
@@ -30,14 +27,11 @@ from .script import (
     Step,
     Then,
 )
+from .yamlnodes import TAG, NodeReader
 
-MAX_FILE_BYTES = 1024 * 1024
 MAX_STEPS = 1000
-MAX_DEPTH = 8
 MAX_TEXT_CHARS = 1000
 
-_TAG = "tag:yaml.org,2002:"
-_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 TOP_KEYS = ("crampvoice", "title", "muscle", "safety", "voice", "rate", "steps")
 KIND_KEYS = tuple(k.value for k in Kind)
 STEP_KEYS = (*KIND_KEYS, "hold", "repeat", "rest", "sides", "yes", "no", "default", "wait")
@@ -45,133 +39,29 @@ _T = TypeVar("_T")
 _NUMBERS = yaml.constructor.SafeConstructor()  # stateless for plain int and float scalars
 
 
-class _Refused(Exception):
-    def __init__(self, message: str, mark: yaml.Mark | None, hint: str) -> None:
-        super().__init__(message)
-        self.message, self.mark, self.hint = message, mark, hint
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader's composer with anchors, aliases and deep nesting refused."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused(
-                "anchors and aliases (& and *) are not allowed",
-                event.start_mark,
-                "write each value out in full",
-            )
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise _Refused(
-                f"the file is nested more than {MAX_DEPTH} levels deep",
-                event.start_mark,
-                "a relief script is a mapping with a list of steps; see 'crampvoice new'",
-            )
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
 def parse_script(data: bytes, path: str, name: str = "") -> Script:
     """Build a Script from a file's bytes, or raise ScriptError with every problem."""
     return _Reader(path).read(data, name)
 
 
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.problems: list[Problem] = []
-
-    def problem(self, where: Node | yaml.Mark | None, message: str, hint: str = "") -> None:
-        mark = where.start_mark if isinstance(where, Node) else where
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        self.problems.append(Problem(self.path, line, col, message, hint))
+class _Reader(NodeReader):
+    too_large_hint = "a relief script is a short text file; check that this is the right file"
+    nested_hint = "a relief script is a mapping with a list of steps; see 'crampvoice new'"
+    unreadable_hint = "check that this is a relief script"
+    empty_hint = "start from 'crampvoice new NAME', which writes a commented example"
+    tag_hint = "remove the '!' tag; relief scripts hold plain text and numbers"
 
     def read(self, data: bytes, name: str) -> Script:
-        root = self._compose(data)
-        if root is not None:
-            self._check_tags(root)
+        root = self.compose(data)
         script = self._script(root, name) if root is not None else None
         if self.problems or script is None:
             raise ScriptError(self.problems)
         return script
 
-    # -- text to nodes -------------------------------------------------------
-
-    def _compose(self, data: bytes) -> Node | None:
-        if len(data) > MAX_FILE_BYTES:
-            self.problem(None, f"the file is larger than {MAX_FILE_BYTES // 1024} KiB",
-                         "a relief script is a short text file; check that this is the right file")
-            return None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = data.count(b"\n", 0, e.start) + 1
-            col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-            self.problems.append(Problem(self.path, line, col, "the file is not UTF-8 text",
-                                         "save it as UTF-8 text from a plain-text editor"))
-            return None
-        loader = _Loader(text)
-        try:
-            root: Node | None = loader.get_single_node()
-        except _Refused as e:
-            self.problem(e.mark, e.message, e.hint)
-            return None
-        except yaml.MarkedYAMLError as e:
-            what = (e.problem or e.context or "the YAML cannot be read").strip()
-            self.problem(e.problem_mark or e.context_mark, f"YAML syntax: {what}",
-                         "check the indentation and the ':' after each key near here")
-            return None
-        except yaml.YAMLError as e:
-            self.problem(None, f"YAML syntax: {e}", "check that this is a relief script")
-            return None
-        finally:
-            loader.dispose()
-        if root is None:
-            self.problem(None, "the file is empty",
-                         "start from 'crampvoice new NAME', which writes a commented example")
-        return root
-
     # -- nodes to the model ------------------------------------------------------
 
-    def _mapping(self, node: Node, what: str, allowed: tuple[str, ...]) -> dict[str, Node] | None:
-        if not isinstance(node, MappingNode):
-            self.problem(node, f"{what} should be a mapping of 'key: value' lines")
-            return None
-        out: dict[str, Node] = {}
-        for key, value in node.value:
-            if not isinstance(key, ScalarNode):
-                self.problem(key, f"{what} has a key that is not a plain word")
-                continue
-            word = key.value
-            if word in out:
-                self.problem(key, f"{what} has '{word}' twice", "keep one of them")
-            elif word not in allowed:
-                self.problem(key, f"{what} has an unknown key '{word}'", _did_you_mean(word, allowed))
-            else:
-                out[word] = value
-        return out
-
-    def _check_tags(self, node: Node) -> None:
-        if node.tag not in _PLAIN_TAGS:
-            tag = node.tag.replace(_TAG, "!!")
-            self.problem(node, f"the tag '{tag}' is not allowed",
-                         "remove the '!' tag; relief scripts hold plain text and numbers")
-        elif isinstance(node, SequenceNode):
-            for item in node.value:
-                self._check_tags(item)
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                self._check_tags(key)
-                self._check_tags(value)
-
     def _script(self, root: Node, name: str) -> Script | None:
-        top = self._mapping(root, "the script", TOP_KEYS)
+        top = self.mapping(root, "the script", TOP_KEYS)
         if top is None:
             return None
         version = top.get("crampvoice")
@@ -217,7 +107,7 @@ class _Reader:
 
     def _step(self, node: Node, n: int) -> Step | None:
         what = f"step {n}"
-        keys = self._mapping(node, what, STEP_KEYS)
+        keys = self.mapping(node, what, STEP_KEYS)
         if keys is None:
             return None
         kinds = [k for k in KIND_KEYS if k in keys]
@@ -269,7 +159,7 @@ class _Reader:
         return self._choice(node, f"{what}'s '{key}'", _enum_value(Then))
 
     def _text(self, node: Node, what: str) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag != _TAG + "str" or not node.value.strip():
+        if not isinstance(node, ScalarNode) or node.tag != TAG + "str" or not node.value.strip():
             self.problem(node, f"{what} should be a sentence of text")
             return None
         if len(node.value) > MAX_TEXT_CHARS:
@@ -302,9 +192,9 @@ _FIELD_NAMES = {"hold": "hold_s", "rest": "rest_s", "repeat": "sets", "sides": "
 
 def _scalar_number(node: Node) -> float | None:
     """A YAML 1.1 int or float scalar (1:30 is 90), or None for anything else."""
-    if isinstance(node, ScalarNode) and node.tag == _TAG + "int":
+    if isinstance(node, ScalarNode) and node.tag == TAG + "int":
         return float(_NUMBERS.construct_yaml_int(node))
-    if isinstance(node, ScalarNode) and node.tag == _TAG + "float":
+    if isinstance(node, ScalarNode) and node.tag == TAG + "float":
         return float(_NUMBERS.construct_yaml_float(node))
     return None
 
@@ -326,9 +216,3 @@ def _choices_hint(what: str) -> str:
     if "default" in what:
         return "write 'yes' or 'no'"
     return "write 'continue', 'repeat' or 'end'"
-
-
-def _did_you_mean(word: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, allowed, n=1, cutoff=0.6)
-    keys = f"the keys allowed here: {', '.join(allowed)}"
-    return f"did you mean '{close[0]}'? {keys}" if close else keys
