@@ -4,7 +4,7 @@
 #   ./dev.sh test            the same set-up plus test tools, then lint and every test
 #   ./dev.sh bench           the benchmarks in bench/, printed as a table
 #   ./dev.sh bench listen    listening against stock SpeechRecognition (bench tune: the knobs)
-#   ./dev.sh lint            ruff and mypy only
+#   ./dev.sh lint            ruff, mypy and the core's import contract only
 # System packages are installed when we are root (or have password-less sudo) and they are
 # missing; otherwise the exact command to type is printed.
 set -euo pipefail
@@ -75,6 +75,13 @@ ensure_venv() {
   touch "$VENV/.installed-$hash${want:+-dev}"
 }
 
+# ruff, mypy, and import-linter's contract that the core does no I/O and imports no adapter.
+lint() {
+  "$VENV/bin/ruff" check src tests bench
+  "$VENV/bin/mypy"
+  "$VENV/bin/lint-imports" --no-cache
+}
+
 task=${1:-run}
 [ $# -gt 0 ] && shift
 case "$task" in
@@ -88,8 +95,7 @@ case "$task" in
     ensure_python
     install_packages required "${AUDIO_PACKAGES[@]}"
     ensure_venv dev
-    "$VENV/bin/ruff" check src tests bench
-    "$VENV/bin/mypy"
+    lint
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   bench)
@@ -104,8 +110,7 @@ case "$task" in
   lint)
     ensure_python
     ensure_venv dev
-    "$VENV/bin/ruff" check src tests bench
-    exec "$VENV/bin/mypy"
+    lint
     ;;
   *)
     say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench | lint"
