@@ -6,7 +6,7 @@ import pytest
 
 from crampvoice.core.errors import ScriptError
 from crampvoice.core.script import Answer, Kind, Then
-from crampvoice.core.scriptfile import MAX_STEPS, parse_script
+from crampvoice.core.scriptfile import MAX_STEPS, parse_script, read_script
 from crampvoice.core.yamlnodes import MAX_FILE_BYTES
 
 GOOD = """\
@@ -133,3 +133,65 @@ def test_huge_files_and_too_many_steps_are_refused() -> None:
 def test_spoken_text_has_its_white_space_folded() -> None:
     script = parse_script(b"crampvoice: 1\ntitle: T\nsteps:\n  - say: >\n      Sip   some\n      water.\n", "s")
     assert script.steps[0].text == "Sip some water."
+
+
+# -- issue 10: hostile characters, ordinary sentences, numbers too long to read ----------------
+
+H = "crampvoice: 1\ntitle: T\nsteps:\n"
+
+
+@pytest.mark.parametrize(("escape", "named"), [
+    ("\\e[2J", "U+001B (escape)"), ("\\e]0;title\\a", "U+001B (escape)"), ("\\x9b", "U+009B"),
+    ("\\u202e", "U+202E (right-to-left override)"), ("\\u2066", "U+2066"), ("\\x7f", "U+007F (delete)"),
+])
+def test_a_control_character_written_as_an_escape_is_refused_by_name(escape: str, named: str) -> None:
+    found = problems(H + f'  - say: "Breathe{escape} slowly."\n')
+    assert found[0].startswith(f"s.yaml:4:10: error: step 1's 'say' has a control character, {named}")
+
+
+@pytest.mark.parametrize("raw", [b"\x1b", b"\x07", b"\x7f", "\u009b".encode()])
+def test_a_raw_control_character_is_a_problem_at_its_place_not_an_exception(raw: bytes) -> None:
+    found = problems(H.encode() + b"  - say: Breathe" + raw + b" slowly.\n")
+    assert found[0].startswith("s.yaml:4:17: error: the file has a control character, U+00")
+
+
+def test_problems_never_print_a_control_character_from_the_file() -> None:
+    found = problems('crampvoice: 1\ntitle: T\n"bad\\e[2Jkey": 1\nsteps: [{say: a, sides: "\\e]0;x\\a"}]\n')
+    assert found and all(c.isprintable() for line in found for c in line)
+    assert "bad\\x1b[2Jkey" in found[0]
+
+
+def test_a_sentence_with_a_colon_gets_the_hint_to_put_it_in_quotes() -> None:
+    found = problems(H + "  - say: Remember: breathe slowly.\n")
+    assert found == ['s.yaml:4:18: error: YAML syntax: mapping values are not allowed here — '
+                     'put the sentence in double quotes: say: "Remember: breathe slowly."']
+    safety = problems("crampvoice: 1\ntitle: T\nsafety:\n  - Note: call for help.\nsteps: [{say: a}]\n")
+    assert "goes in double quotes" in safety[0]
+
+
+def test_a_comment_one_space_after_a_sentence_is_warned_about_two_spaces_are_a_comment() -> None:
+    script, warnings = read_script((H + "  - say: Take the tablet #2 with water\n  - say: Rest.  # a note\n").encode(),
+                                   "s.yaml")
+    assert script.steps[0].text == "Take the tablet"
+    assert [str(w) for w in warnings] == [
+        "s.yaml:4:10: warning: step 1's 'say' stops before ' #': the rest of that line is a comment and is not "
+        "said — to say it, put the whole sentence in double quotes; for a comment, leave two spaces before the '#'"]
+
+
+def test_a_quoted_number_is_the_number_and_yaml_booleans_are_the_words_written() -> None:
+    script = parse_script((b"crampvoice: 1\ntitle: On\nsteps:\n  - stretch: Yes\n    hold: \"30\"\n"
+                           b"    repeat: '2'\n  - say: no\n"), "s.yaml")
+    assert (script.title, script.steps[0].text, script.steps[0].hold_s, script.steps[0].sets) == ("On", "Yes", 30, 2)
+    assert script.steps[1].text == "no"
+
+
+def test_an_integer_too_long_for_python_is_out_of_range_with_a_short_message() -> None:
+    found = problems(H + "  - stretch: a\n    hold: " + "9" * 5000 + "\n")
+    assert found[0].startswith("s.yaml:5:11: error: step 1's 'hold' should be a number of seconds from 1 to 600")
+    assert len(found[0]) < 200
+
+
+def test_words_in_a_script_point_to_the_settings_file() -> None:
+    found = problems("crampvoice: 1\ntitle: T\nwords:\n  next: [nek]\nsteps: [{say: a}]\n")
+    assert found[0].startswith("s.yaml:3:1: error: the script has an unknown key 'words' — a person's own words")
+    assert "settings" in found[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .printable import printable
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Problem:
@@ -14,11 +16,13 @@ class Problem:
     col: int
     message: str
     hint: str = ""
+    severity: str = "error"  # or "warning": the file is usable, but may not say what was meant
 
     def __str__(self) -> str:
+        """One line, with any control character from the file escaped."""
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
-        text = f"{where}: error: {self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
+        text = f"{where}: {self.severity}: {self.message}"
+        return printable(f"{text} — {self.hint}" if self.hint else text)
 
 
 class CrampvoiceError(Exception):
@@ -34,7 +38,8 @@ class ScriptError(CrampvoiceError):
     """The script author's move: the file has problems."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        first = problems[0] if problems else Problem("?", 0, 0, "invalid script")
+        errors = sorted(p for p in problems if p.severity == "error")
+        first = errors[0] if errors else Problem("?", 0, 0, "invalid script")
         super().__init__(str(first))
         self.problems = sorted(problems)
 

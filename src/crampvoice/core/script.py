@@ -66,3 +66,4 @@ class Script:
     name: str = ""  # the file's stem, e.g. "calf"
     voice: str | None = None  # an espeak-ng voice id; the person's settings win over it
     rate_wpm: int | None = None  # speaking pace; the person's settings win over it
+    voice_at: tuple[int, int] = (0, 0)  # line and column of 'voice:' in its file, for `validate`

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
-import yaml
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import ScriptError
+from .errors import Problem, ScriptError
 from .script import (
     FORMAT_VERSION,
     MAX_HOLD_S,
@@ -27,7 +27,7 @@ from .script import (
     Step,
     Then,
 )
-from .yamlnodes import TAG, NodeReader
+from .yamlnodes import NodeReader, number, shown
 
 MAX_STEPS = 1000
 MAX_TEXT_CHARS = 1000
@@ -35,13 +35,23 @@ MAX_TEXT_CHARS = 1000
 TOP_KEYS = ("crampvoice", "title", "muscle", "safety", "voice", "rate", "steps")
 KIND_KEYS = tuple(k.value for k in Kind)
 STEP_KEYS = (*KIND_KEYS, "hold", "repeat", "rest", "sides", "yes", "no", "default", "wait")
+TEXT_KEYS = (*KIND_KEYS, "title", "muscle")
 _T = TypeVar("_T")
-_NUMBERS = yaml.constructor.SafeConstructor()  # stateless for plain int and float scalars
+# `key: value` on one line, the value not in quotes: what a sentence holding ': ' looks like to YAML.
+_UNQUOTED = re.compile(r"^\s*(?:-\s+)?(?P<key>[a-z]+):[ \t]+(?P<value>[^'\"\s].*?)\s*$")
+# Characters that make an unquoted value something other than plain text to YAML.
+_NEEDS_QUOTES = re.compile(r": |^[@`%&*!|>{\[]")
 
 
 def parse_script(data: bytes, path: str, name: str = "") -> Script:
     """Build a Script from a file's bytes, or raise ScriptError with every problem."""
-    return _Reader(path).read(data, name)
+    return read_script(data, path, name)[0]
+
+
+def read_script(data: bytes, path: str, name: str = "") -> tuple[Script, list[Problem]]:
+    """A Script and its warnings (usable, but perhaps not what was meant), or ScriptError with every problem."""
+    reader = _Reader(path)
+    return reader.read(data, name), reader.warnings
 
 
 class _Reader(NodeReader):
@@ -50,13 +60,23 @@ class _Reader(NodeReader):
     unreadable_hint = "check that this is a relief script"
     empty_hint = "start from 'crampvoice new NAME', which writes a commented example"
     tag_hint = "remove the '!' tag; relief scripts hold plain text and numbers"
+    control_hint = ("remove it: escapes such as \\e or \\x1b and bidi marks would act on the screen "
+                    "instead of being read")
+    key_hints = {"words": "a person's own words for the commands go under 'words:' in their settings file "  # noqa: RUF012
+                          "(~/.config/crampvoice/settings.yaml on Linux), not in a script"}
 
     def read(self, data: bytes, name: str) -> Script:
         root = self.compose(data)
         script = self._script(root, name) if root is not None else None
         if self.problems or script is None:
-            raise ScriptError(self.problems)
+            raise ScriptError(self.problems + self.warnings)
         return script
+
+    def syntax_hint(self, line: str) -> str:
+        found = _UNQUOTED.match(line)
+        if found is None or found["key"] not in TEXT_KEYS or not _NEEDS_QUOTES.search(found["value"]):
+            return ""
+        return _quote_hint(found["key"], found["value"])
 
     # -- nodes to the model ------------------------------------------------------
 
@@ -83,12 +103,13 @@ class _Reader(NodeReader):
         if "steps" not in top:
             self.problem(root, "the script has no 'steps:'", "add a list of steps; see 'crampvoice new'")
         voice = self._text(top["voice"], "voice") if "voice" in top else None
+        voice_at = (top["voice"].start_mark.line + 1, top["voice"].start_mark.column + 1) if voice else (0, 0)
         rate = self._number(top["rate"], "rate (words a minute)", *RATE_BOUNDS_WPM, whole=True) \
             if "rate" in top else None
         if title is None or steps is None or muscle is None:
             return None
         return Script(title=title, steps=steps, muscle=muscle, safety=safety, name=name, voice=voice,
-                      rate_wpm=None if rate is None else int(rate))
+                      rate_wpm=None if rate is None else int(rate), voice_at=voice_at)
 
     def _safety(self, node: Node) -> tuple[str, ...]:
         items = node.value if isinstance(node, SequenceNode) else [node]
@@ -159,21 +180,38 @@ class _Reader(NodeReader):
         return self._choice(node, f"{what}'s '{key}'", _enum_value(Then))
 
     def _text(self, node: Node, what: str) -> str | None:
-        if not isinstance(node, ScalarNode) or node.tag != TAG + "str" or not node.value.strip():
-            self.problem(node, f"{what} should be a sentence of text")
+        text = self.words(node)
+        if text is None:
+            self.problem(node, f"{what} should be a sentence of text", _mapping_hint(node))
             return None
-        if len(node.value) > MAX_TEXT_CHARS:
+        if not self.control_free(node, text, what):
+            return None
+        if len(text) > MAX_TEXT_CHARS:
             self.problem(node, f"{what} is longer than {MAX_TEXT_CHARS} characters",
                          "keep spoken sentences short; split it into several steps")
             return None
-        return " ".join(node.value.split())
+        self._comment_check(node, what)
+        return " ".join(text.split())
+
+    def _comment_check(self, node: Node, what: str) -> None:
+        """Warn where ' #' (one space) after unquoted text made the rest of the sentence a comment."""
+        if not isinstance(node, ScalarNode) or node.style is not None:
+            return
+        end = node.end_mark.index
+        line_end = self.text.find("\n", end)
+        rest = self.text[end:] if line_end < 0 else self.text[end:line_end]
+        if rest.startswith(" #"):
+            self.warn(node, f"{what} stops before ' #': the rest of that line is a comment and is not said",
+                      "to say it, put the whole sentence in double quotes; for a comment, "
+                      "leave two spaces before the '#'")
 
     def _number(self, node: Node, what: str, low: float, high: float, whole: bool = False) -> float | None:
-        value = _scalar_number(node)
+        value = number(node)
         ok = value is not None and math.isfinite(value) and low <= value <= high
         if not ok or (whole and value != int(value or 0)):
             kind = "a whole number" if whole else "a number of seconds"
-            self.problem(node, f"{what} should be {kind} from {low:g} to {high:g}, not '{node.value}'")
+            written = shown(node.value) if isinstance(node, ScalarNode) else "a list or mapping"
+            self.problem(node, f"{what} should be {kind} from {low:g} to {high:g}, not '{written}'")
             return None
         return value
 
@@ -181,8 +219,8 @@ class _Reader(NodeReader):
         word = node.value.lower() if isinstance(node, ScalarNode) else ""
         choice = pick(word)
         if choice is None:
-            shown = node.value if isinstance(node, ScalarNode) else "a list or mapping"
-            self.problem(node, f"{what} cannot be '{shown}'", _choices_hint(what))
+            written = shown(node.value) if isinstance(node, ScalarNode) else "a list or mapping"
+            self.problem(node, f"{what} cannot be '{written}'", _choices_hint(what))
         return choice
 
 
@@ -190,13 +228,18 @@ _FIELD_NAMES = {"hold": "hold_s", "rest": "rest_s", "repeat": "sets", "sides": "
                 "yes": "on_yes", "no": "on_no", "default": "default", "wait": "wait_s"}
 
 
-def _scalar_number(node: Node) -> float | None:
-    """A YAML 1.1 int or float scalar (1:30 is 90), or None for anything else."""
-    if isinstance(node, ScalarNode) and node.tag == TAG + "int":
-        return float(_NUMBERS.construct_yaml_int(node))
-    if isinstance(node, ScalarNode) and node.tag == TAG + "float":
-        return float(_NUMBERS.construct_yaml_float(node))
-    return None
+def _quote_hint(key: str, value: str) -> str:
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'put the sentence in double quotes: {key}: "{shown(quoted)}"'
+
+
+def _mapping_hint(node: Node) -> str:
+    """For `- Remember: breathe slowly.`, which YAML reads as a key and a value, the way to write it."""
+    if isinstance(node, MappingNode) and len(node.value) == 1:
+        key, value = node.value[0]
+        if isinstance(key, ScalarNode) and isinstance(value, ScalarNode):
+            return f'a sentence holding \': \' goes in double quotes: "{shown(key.value + ": " + value.value)}"'
+    return ""
 
 
 def _with(step: Step, fields: dict[str, object]) -> Step:
