@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,71 @@ def test_voice_settings_come_from_the_command_line_then_the_person_then_the_scri
     assert VoiceSettings.chosen("gmw/en-gb-x-rp", 200, 0.3, person, script) == VoiceSettings("gmw/en-gb-x-rp", 200, 0.3)
     plain = make_script("crampvoice: 1\ntitle: T\nsteps: [{say: a}]\n")
     assert VoiceSettings.chosen(None, None, None, Settings(), plain) == VoiceSettings(DEFAULT_VOICE, DEFAULT_RATE_WPM)
+
+
+# -- issue 10: a person's words, and the same limits as a script --------------------------------
+
+def _error(tmp_path: Path, text: str | bytes) -> SettingsError:
+    path = tmp_path / "settings.yaml"
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    return caught.value
+
+
+def test_yes_and_no_as_keys_under_words_are_the_commands(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("words:\n  yes: [yeah, sure]\n  no: nope\n")
+    assert load_settings(path).words == {Command.YES: ("yeah", "sure"), Command.NO: ("nope",)}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("words:\n  next: [okay]\n  'yes': [Okay]\n", "'okay' is a word for both 'next' (line 2) and 'yes' (line 3, column 11)"),
+    ("words:\n  stop: [done]\n", "'done' is a word for both 'next' (a default word) and 'stop' (line 2, column 10)"),
+])
+def test_one_phrase_for_two_commands_names_both_places(tmp_path: Path, text: str, message: str) -> None:
+    error = _error(tmp_path, text)
+    assert error.message == f"{tmp_path / 'settings.yaml'}: {message}"
+    assert "each phrase can mean only one command" in error.hint
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("volume: yes\n", "'volume' should be a number from 0 to 1"),
+    ("rate: " + "1" * 5000 + "\n", "'rate' should be words a minute"),
+    ("[" * 10_000 + "]" * 10_000, "nested more than 8 levels"),
+    ("words:\n  next: &a [x]\n  back: *a\n", "anchors and aliases"),
+    ("voice: !!python/object/apply:os.system [ls]\n", "the tag '!!python/object/apply:os.system' is not allowed"),
+    ('voice: "gmw/en\\e[2J"\n', "has a control character, U+001B (escape)"),
+    (b"script: calf\x1b\n", "the file has a control character, U+001B (escape) (line 1, column 13)"),
+])
+def test_settings_are_read_as_safely_as_a_script(tmp_path: Path, text: str | bytes, message: str) -> None:
+    assert message in _error(tmp_path, text).message
+
+
+def test_a_50_mb_settings_file_is_refused_after_reading_1_mib(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    with path.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    with pytest.raises(SettingsError, match="larger than 1024 KiB"):
+        load_settings(path)
+
+
+def test_a_quoted_rate_is_a_number_and_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text('rate: "140"\n')
+    assert load_settings(path).rate == 140
+    path.write_text("# nothing yet\n")
+    assert load_settings(path) == Settings()
+
+
+def test_a_fifo_as_settings_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    os.mkfifo(path)
+    with pytest.raises(SettingsError, match="pipe, device or socket"):
+        load_settings(path)
+
+
+def test_xdg_config_home_being_a_file_means_no_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "a-file"))
+    assert load_settings() == Settings()

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .core.commands import Command
+from .core.commands import Command, clashes
 from .core.errors import SettingsError
 from .core.script import RATE_BOUNDS_WPM
+from .core.yamlnodes import MAX_FILE_BYTES, NodeReader, number, shown
+from .smallfile import read_regular
 
 APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words")
@@ -39,59 +41,113 @@ class Settings:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """The settings file, or defaults when there is none. Never writes anything."""
+    """The settings file, or defaults when there is none. Never writes anything.
+
+    Read like a script (`core/yamlnodes.py`): composed to nodes, at most 1 MiB, nesting, anchors
+    and tags refused, so no settings file can exhaust memory or the stack.
+    """
     path = path or settings_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+        data = read_regular(path, MAX_FILE_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):  # no file; or XDG_CONFIG_HOME is a file: no settings in it
         return Settings()
-    except (OSError, UnicodeDecodeError) as e:
-        raise SettingsError(f"cannot read the settings file {path}: {e}",
+    except OSError as e:
+        raise SettingsError(f"cannot read the settings file {path}: {e.strerror or e}",
                             "fix or remove that file; it holds 'key: value' lines") from None
-    try:
-        raw = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        raise SettingsError(f"{path}: the settings file is not valid YAML ({e})".replace("\n", " "),
-                            "fix or remove that file") from None
-    return _settings(raw, path)
+    reader = _Reader(str(path))
+    settings = reader.read(data)
+    if reader.problems or settings is None:
+        first = sorted(reader.problems)[0]
+        raise SettingsError(f"{path}: {first.message} (line {first.line}, column {first.col})",
+                            first.hint or reader.unreadable_hint)
+    return settings
 
 
-def _bad(path: Path, what: str) -> SettingsError:
-    return SettingsError(f"{path}: {what}", f"keys a settings file may have: {', '.join(KEYS)}")
+class _Reader(NodeReader):
+    too_large_hint = "a settings file is a few 'key: value' lines; check that this is the right file"
+    nested_hint = "a settings file holds 'key: value' lines, and lists of phrases under 'words:'"
+    unreadable_hint = "fix or remove that file"
+    tag_hint = "remove the '!' tag; settings hold plain names, numbers and phrases"
+    syntax_message = "the settings file is not valid YAML"
+    allow_empty = True
+    keys_hint = f"keys a settings file may have: {', '.join(KEYS)}"
 
+    def read(self, data: bytes) -> Settings | None:
+        root = self.compose(data)
+        if self.problems:  # unreadable, or a tag: nothing in it is read
+            return None
+        if root is None:
+            return Settings()
+        if not isinstance(root, MappingNode):
+            self.problem(root, "the settings file should hold 'key: value' lines", self.keys_hint)
+            return None
+        top: dict[str, Node] = {}
+        for key, value in root.value:
+            word = key.value if isinstance(key, ScalarNode) else ""
+            if word not in KEYS:
+                self.problem(key, f"unknown setting '{shown(word or 'a list or mapping')}'", self.keys_hint)
+            elif word in top:
+                self.problem(key, f"'{word}' is set twice", "keep one of them")
+            else:
+                top[word] = value
+        script = self._name(top.get("script"))
+        voice = self._name(top.get("voice"))
+        rate = self._number(top.get("rate"), *RATE_BOUNDS_WPM, f"'rate' should be words a minute, from "
+                            f"{RATE_BOUNDS_WPM[0]} to {RATE_BOUNDS_WPM[1]}", whole=True)
+        volume = self._number(top.get("volume"), 0, 1, "'volume' should be a number from 0 to 1")
+        words = self._words(top["words"]) if "words" in top else {}
+        if self.problems:
+            return None
+        return Settings(script=script or "calf", voice=voice, rate=None if rate is None else int(rate),
+                        volume=volume, words=words)
 
-def _settings(raw: object, path: Path) -> Settings:
-    def bad(what: str) -> SettingsError:
-        return _bad(path, what)
+    def _name(self, node: Node | None) -> str | None:
+        if node is None:
+            return None
+        text = self.words(node)
+        if text is None:
+            self.problem(node, "'script' and 'voice' should be names", self.keys_hint)
+            return None
+        return text.strip() if self.control_free(node, text, "the name") else None
 
-    if not isinstance(raw, dict):
-        raise bad("the settings file should hold 'key: value' lines")
-    unknown = sorted(str(k) for k in raw if k not in KEYS)
-    if unknown:
-        raise bad(f"unknown setting '{unknown[0]}'")
-    script, voice = raw.get("script", "calf"), raw.get("voice")
-    rate, volume = raw.get("rate"), raw.get("volume")
-    if not isinstance(script, str) or (voice is not None and not isinstance(voice, str)):
-        raise bad("'script' and 'voice' should be names")
-    low, high = RATE_BOUNDS_WPM
-    if rate is not None and (not isinstance(rate, int) or not low <= rate <= high):
-        raise bad(f"'rate' should be words a minute, from {low} to {high}")
-    if volume is not None and (not isinstance(volume, (int, float)) or not 0 <= volume <= 1):
-        raise bad("'volume' should be a number from 0 to 1")
-    return Settings(script=script, voice=voice, rate=rate,
-                    volume=None if volume is None else float(volume), words=_words(raw.get("words"), path))
+    def _number(self, node: Node | None, low: float, high: float, what: str, whole: bool = False) -> float | None:
+        if node is None:
+            return None
+        value = number(node)
+        if value is None or not low <= value <= high or (whole and value != int(value)):
+            self.problem(node, what, self.keys_hint)
+            return None
+        return value
 
-
-def _words(raw: object, path: Path) -> dict[Command, tuple[str, ...]]:
-    if raw is None:
-        return {}
-    names = {c.value: c for c in Command}
-    if not isinstance(raw, dict) or not all(k in names for k in raw):
-        raise _bad(path, f"'words' should map command names ({', '.join(names)}) to lists of phrases")
-    out: dict[Command, tuple[str, ...]] = {}
-    for name, phrases in raw.items():
-        items = [phrases] if isinstance(phrases, str) else phrases
-        if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
-            raise _bad(path, f"'words: {name}' should be a phrase or a list of phrases")
-        out[names[name]] = tuple(items)
-    return out
+    def _words(self, node: Node) -> dict[Command, tuple[str, ...]]:
+        names = {c.value: c for c in Command}
+        mapping = node.value if isinstance(node, MappingNode) else None
+        if mapping is None or not all(isinstance(k, ScalarNode) and k.value in names for k, _ in mapping):
+            self.problem(node, f"'words' should map command names ({', '.join(names)}) to lists of phrases",
+                         self.keys_hint)
+            return {}
+        out: dict[Command, tuple[str, ...]] = {}
+        where: dict[tuple[Command, int], Node] = {}
+        for key, value in mapping:
+            command = names[key.value]
+            if command in out:
+                self.problem(key, f"'words: {key.value}' is there twice", "put all its phrases in one list")
+                continue
+            items = value.value if isinstance(value, SequenceNode) else [value]
+            phrases = [self.words(item) for item in items]
+            if not all(phrases):
+                self.problem(value, f"'words: {key.value}' should be a phrase or a list of phrases", self.keys_hint)
+                continue
+            what = f"'words: {key.value}'"
+            clean = [self.control_free(i, p or "", what) for i, p in zip(items, phrases, strict=True)]
+            if all(clean):  # every phrase checked: each control character is named
+                out[command] = tuple(p.strip() for p in phrases if p)
+            where.update(((command, n), item) for n, item in enumerate(items))
+        for clash in clashes(out):
+            other = ("a default word" if clash.other_index is None
+                     else f"line {where[clash.other, clash.other_index].start_mark.line + 1}")
+            self.problem(where[clash.command, clash.index],
+                         f"'{clash.phrase}' is a word for both '{clash.other.value}' ({other}) "
+                         f"and '{clash.command.value}'",
+                         "choose another phrase: each phrase can mean only one command")
+        return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 
 class Command(enum.Enum):
@@ -88,6 +89,35 @@ KEY_HELP = (
 def normalise(text: str) -> str:
     """Lower case, letters, digits and single spaces: how phrases are compared."""
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+@dataclass(frozen=True, slots=True)
+class Clash:
+    """A person's phrase already meaning another command: the `index`th phrase given for `command`."""
+
+    phrase: str
+    command: Command
+    index: int
+    other: Command
+    other_index: int | None  # the other's own phrase given by the person; None: one of its default words
+
+
+def clashes(extra: Mapping[Command, Sequence[str]]) -> list[Clash]:
+    """Each of a person's phrases that means another command already, by default or earlier in `extra`.
+
+    One phrase must mean one command: a person's "okay" for both "next" and "yes" would do one
+    of them at random to them, and "stop: [done]" would quietly take "done" away from "next".
+    """
+    owner: dict[str, tuple[Command, int | None]] = {
+        normalise(p): (c, None) for c, phrases in PHRASES.items() for p in phrases}
+    found: list[Clash] = []
+    for command, phrases in extra.items():
+        for index, phrase in enumerate(phrases):
+            said = normalise(phrase)
+            other, other_index = owner.setdefault(said, (command, index))
+            if said and other is not command:
+                found.append(Clash(said, command, index, other, other_index))
+    return found
 
 
 class Vocabulary:
