@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 from . import doctor, library, session
 from .audio import write_wav
 from .core.commands import KEY_HELP, Vocabulary
-from .core.errors import CrampvoiceError, DeviceError, ScriptError
+from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
 from .core.ports import Source, Speaker
+from .core.printable import printable
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
 from .eventlog import EventLog
@@ -41,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1
     except CrampvoiceError as e:
-        print(f"crampvoice: error: {e.message}", file=sys.stderr)
+        print(printable(f"crampvoice: error: {e.message}"), file=sys.stderr)
         if e.hint:
-            print(f"  hint: {e.hint}", file=sys.stderr)
+            print(printable(f"  hint: {e.hint}"), file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 1
@@ -186,8 +187,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             title = library.load(entry.path).title
         except ScriptError:
-            title = f"(has problems: run 'crampvoice validate {entry.path}')"
-        print(f"{entry.name:<12} {title}  [{'bundled' if entry.bundled else 'yours'}]")
+            title = f"(has problems: run 'crampvoice validate \"{entry.path}\"')"
+        print(printable(f"{entry.name:<12} {title}  [{'bundled' if entry.bundled else 'yours'}]"))
     return 0
 
 
@@ -196,12 +197,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     timed = total_s(simulate(script))
     speech_s, how = _speech_lengths(script, _voice_settings(args, load_settings(), script))
     moments = simulate(script, speech_s)
-    print(f"{script.title}" + (f" ({script.muscle})" if script.muscle else ""))
+    print(printable(f"{script.title}" + (f" ({script.muscle})" if script.muscle else "")))
     for moment in moments:
         effect = moment.effect
         if isinstance(effect, Log) and effect.type == "step":
             step = script.steps[int(str(effect.fields["index"])) - 1]
-            print(f"  {_clock(moment.at_s)}  {effect.fields['index']}. {step.kind.value}: {step.text}")
+            print(printable(f"  {_clock(moment.at_s)}  {effect.fields['index']}. {step.kind.value}: {step.text}"))
             detail = _step_detail(step.hold_s, step.sets, step.rest_s, step.both_sides)
             if detail:
                 print(f"         {detail}")
@@ -336,17 +337,55 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     failed = False
+    voices = _VoiceIds()
     for name in args.paths:
-        path = Path(name)
         try:
-            script = library.load(path)
+            path = library.find(name)
+            script, warnings = library.check(path)
         except ScriptError as e:
             failed = True
             for problem in e.problems:
                 print(problem)
             continue
-        print(f"{path}: ok ({len(script.steps)} steps)")
+        except CrampvoiceError as e:  # a name that is no script
+            failed = True
+            print(Problem(name, 0, 0, e.message, e.hint))
+            continue
+        for warning in warnings:
+            print(warning)
+        voice_problem, note = voices.check(script, str(path))
+        if voice_problem is not None:
+            failed = True
+            print(voice_problem)
+            continue
+        print(printable(f"{path}: ok ({len(script.steps)} steps){note}"))
     return 1 if failed else 0
+
+
+class _VoiceIds:
+    """espeak-ng's voice ids, asked for once and only when a script names a voice."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] | None = None
+        self._missing = ""
+
+    def check(self, script: Script, path: str) -> tuple[Problem | None, str]:
+        """A problem for a voice espeak-ng does not have, or a note that it could not be checked."""
+        if script.voice is None:
+            return None, ""
+        if self._ids is None and not self._missing:
+            try:
+                with Pyttsx3Synth() as synth:
+                    self._ids = {v.id for v in synth.voices}
+            except DeviceError as e:
+                self._missing = e.message
+        if self._ids is None:
+            return None, f"; its voice '{script.voice}' was not checked ({self._missing})"
+        if script.voice in self._ids:
+            return None, ""
+        line, col = script.voice_at
+        return Problem(path, line, col, f"espeak-ng has no voice '{script.voice}'",
+                       "'crampvoice voices' lists the voices; or remove 'voice:' to use the default"), ""
 
 
 if __name__ == "__main__":

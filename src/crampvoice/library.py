@@ -9,11 +9,13 @@ from pathlib import Path
 
 from .core.errors import CrampvoiceError, Problem, ScriptError
 from .core.script import Script
-from .core.scriptfile import parse_script
+from .core.scriptfile import read_script
 from .core.yamlnodes import MAX_FILE_BYTES
 from .settings import user_scripts_dir
+from .smallfile import read_regular
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # what `new` writes; `list` shows any file's name
+SUFFIXES = (".yml", ".yaml")  # in this order: of 'x.yml' and 'x.yaml' in one folder, 'x.yaml' wins
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +34,34 @@ def entries() -> list[Entry]:
     found: dict[str, Entry] = {}
     for folder, bundled in ((bundled_dir(), True), (user_scripts_dir(), False)):
         if folder.is_dir():
-            for path in sorted(folder.glob("*.yaml")):
-                found[path.stem] = Entry(path.stem, path, bundled)
+            for suffix in SUFFIXES:
+                for path in sorted(folder.glob(f"*{suffix}")):
+                    if path.is_file():  # not a FIFO, which would hang whoever read it
+                        found[path.stem] = Entry(path.stem, path, bundled)
     return sorted(found.values(), key=lambda e: e.name)
 
 
 def find(name_or_path: str) -> Path:
-    """A script's file from a name in `list`, or a path as given."""
-    if NAME.match(name_or_path):
-        for entry in entries():
-            if entry.name == name_or_path:
-                return entry.path
+    """A script's file from a name in `list` ('Dad Calf' too; 'dad calf' if only one matches), or a path."""
+    every = entries()
+    for entry in every:
+        if entry.name == name_or_path:
+            return entry.path
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists() or "/" in name_or_path:
+    if path.suffix in SUFFIXES or path.exists() or "/" in name_or_path:
         return path
+    alike = [e for e in every if e.name.casefold() == name_or_path.casefold()]
+    if len(alike) == 1:
+        return alike[0].path
     names = ", ".join(e.name for e in entries())
     raise CrampvoiceError(f"there is no relief script called '{name_or_path}'",
                           f"choose one of: {names}; or give the path to a .yaml file")
 
 
 def read_bytes(path: Path) -> bytes:
-    """At most one byte more than a script may have, so a huge file is refused cheaply."""
+    """At most one byte more than a script may have, so a huge file is refused cheaply; never a FIFO."""
     try:
-        with path.open("rb") as f:
-            return f.read(MAX_FILE_BYTES + 1)
+        return read_regular(path, MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         reason = "the file does not exist"
     except IsADirectoryError:
@@ -66,7 +72,12 @@ def read_bytes(path: Path) -> bytes:
 
 
 def load(path: Path) -> Script:
-    return parse_script(read_bytes(path), str(path), name=path.stem)
+    return check(path)[0]
+
+
+def check(path: Path) -> tuple[Script, list[Problem]]:
+    """The script and its warnings; ScriptError with every problem when it cannot be used."""
+    return read_script(read_bytes(path), str(path), name=path.stem)
 
 
 def new_script(name: str, source: Path | None) -> Path:

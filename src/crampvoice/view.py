@@ -9,6 +9,7 @@ from typing import TextIO
 
 from .core.commands import KEY_HELP
 from .core.events import Log
+from .core.printable import printable
 
 
 class TextView:
@@ -16,7 +17,7 @@ class TextView:
         self.stream = stream
 
     def line(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(printable(text) + "\n")  # nothing from a file acts on the terminal
         self.stream.flush()
 
     def said(self, text: str) -> None:
