@@ -43,6 +43,23 @@ def test_a_session_with_no_keys_runs_to_its_end_with_holds_on_time() -> None:
     assert shown.splitlines()[0] == "Quick test."  # the text view moves to stderr when events use stdout
 
 
+def test_next_said_during_the_spoken_opening_starts_step_one(pulse: dict[str, str]) -> None:
+    """The opening notes take seconds to say; "next" then must start step 1, not skip to step 2."""
+    argv = [*CRAMPVOICE, "run", str(SHORT), "--keyboard", "--events", "-"]
+    with subprocess.Popen(argv, env=pulse, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        lines = (json.loads(line) for line in proc.stdout)
+        assert next(e for e in lines if e["type"] == "say")["text"] == "Quick test."
+        proc.stdin.write("next\n")
+        proc.stdin.flush()
+        assert next(e for e in lines if e["type"] == "step")["index"] == 1
+        proc.stdin.write("stop\nyes\n")
+        proc.stdin.flush()
+        assert next(e for e in lines if e["type"] == "end")["reason"] == "stopped"
+    assert proc.returncode == 0
+
+
 HOSTILE: dict[str, bytes] = {
     "malformed.yaml": b"crampvoice: 1\ntitle: [unclosed\nsteps:\n",
     "random.yaml": bytes(range(256)) * 8,

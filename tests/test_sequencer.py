@@ -99,6 +99,69 @@ def test_back_goes_to_the_previous_step_and_from_the_first_says_so() -> None:
     assert P.FIRST_STEP in d.said() and d.seq.place.step == 0
 
 
+def step_indexes(d: Driver) -> list[object]:
+    return [log.fields["index"] for log in d.logs("step")]
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_next_during_the_opening_notes_starts_step_one_instead_of_skipping_it(paused: bool) -> None:
+    d = Driver()  # the title and safety notes are being said
+    if paused:
+        d.command(Command.PAUSE)
+    effects = d.command(Command.NEXT)
+    assert d.silenced(effects)
+    assert step_indexes(d) == [1] and "Pull your toes up." in d.said()[-1]
+    d.run(until_phase=Phase.HOLD)
+    assert d.seq.place.step == 0
+
+
+def test_back_during_the_opening_notes_starts_step_one_and_says_it_is_the_first() -> None:
+    d = Driver()
+    d.command(Command.BACK)
+    assert P.FIRST_STEP in d.said() and step_indexes(d) == [1]
+
+
+def test_repeat_during_the_opening_notes_says_them_again_then_step_one() -> None:
+    d = Driver()
+    opening = list(d.said())
+    d.command(Command.REPEAT)
+    assert d.said() == opening * 2 and step_indexes(d) == []
+    d.run(until_phase=Phase.HOLD)
+    assert step_indexes(d) == [1]
+
+
+def test_next_while_announcing_another_round_starts_its_first_step() -> None:
+    d = Driver()
+    d.run(until_phase=Phase.ASK)
+    d.command(Command.NO)  # "let's go through the steps again"
+    assert d.said()[-1] == P.ROUND_AGAIN
+    d.command(Command.NEXT)
+    assert step_indexes(d) == [1, 2, 3, 1]
+
+
+def test_next_during_the_closing_lines_ends_without_saying_them_again() -> None:
+    d = Driver()
+    d.run(until_phase=Phase.ASK)
+    d.command(Command.YES)
+    d.speech_done()  # "sip some water" said: the closing lines are being said
+    assert d.said()[-1] == P.THE_END and not d.seq.finished
+    d.command(Command.NEXT)
+    assert d.seq.finished and d.said().count(P.THE_END) == 1
+    assert d.logs("end")[0].fields["reason"] == "completed"
+
+
+def test_back_during_the_closing_lines_goes_to_the_last_step() -> None:
+    d = Driver()
+    d.run(until_phase=Phase.ASK)
+    d.command(Command.YES)
+    d.speech_done()
+    assert d.said()[-1] == P.THE_END and not d.seq.finished
+    d.command(Command.BACK)
+    assert step_indexes(d)[-1] == 4 and d.said()[-1] == "Sip some water."
+    d.run()
+    assert d.said().count(P.THE_END) == 2 and d.logs("end")[0].fields["reason"] == "completed"
+
+
 def test_repeat_says_the_current_instruction_again() -> None:
     d = Driver()
     d.speech_done()  # the intro is said; the first instruction is being said

@@ -23,6 +23,7 @@ class Routine:
         self.after = After.ENTER
         self.place = Place()
         self._pending = Place()
+        self._entered = False  # a step has begun: the opening notes are over
         self._prompt: tuple[str, ...] = ()
         self._timer: Timer | None = None
         self._ask_until = 0.0
@@ -76,14 +77,21 @@ class Routine:
             case After.ASK:
                 self.phase, self._ask_until = Phase.ASK, self._now + self.step.wait_s
             case After.FINISH:
-                self._log("end", reason=self._end_reason)
-                self._out.append(Finish(self._end_reason))
-                self.phase = Phase.DONE
+                self._finish()
             case _:
                 assert_never(self.after)
 
+    def _finish(self) -> None:
+        self._log("end", reason=self._end_reason)
+        self._out.append(Finish(self._end_reason))
+        self.phase = Phase.DONE
+
+    def _announcing(self) -> bool:
+        """Words before a step that has not begun yet: the opening notes, or "let's go again"."""
+        return self.after is After.ENTER and (not self._entered or self._pending.step != self.place.step)
+
     def _enter(self, place: Place) -> None:
-        self.place, self._timer = place, None
+        self.place, self._timer, self._entered = place, None, True
         step, n = self.step, len(self.script.steps)
         if place.side == 0 and place.set == 0:
             self._log("step", index=place.step + 1, of=n, kind=step.kind.value, text=step.text)

@@ -97,11 +97,9 @@ class Sequencer(Routine):
             self._out.append(Silence())
             self._frozen, self._help_resumes = None, False
             if c is Command.NEXT:
-                self._next_step()
+                self._next()
             else:
-                if self.place.step == 0:
-                    self._say(P.FIRST_STEP)
-                self._enter(Place(max(0, self.place.step - 1)))
+                self._back()
         elif c is Command.REPEAT:
             self._repeat()
         elif c is Command.PAUSE:
@@ -138,6 +136,25 @@ class Sequencer(Routine):
             self._switch(running)
         else:
             assert_never(c)
+
+    def _next(self) -> None:
+        """Finish what is being said or held and go on: to the step being announced, if one is."""
+        if self.after is After.FINISH:  # the closing lines: nothing comes after them
+            self._finish()
+        elif self._announcing():  # the opening notes: "next" starts step 1, it does not skip it
+            self._enter(self._pending)
+        else:
+            self._next_step()
+
+    def _back(self) -> None:
+        """The step before the one the person is at; from the closing lines, the last step said."""
+        if self.after is After.FINISH:
+            self._end_reason, target = "completed", self.place.step
+        else:
+            target = (self._pending.step if self._announcing() else self.place.step) - 1
+        if target < 0:
+            self._say(P.FIRST_STEP)
+        self._enter(Place(max(0, target)))
 
     def _repeat(self) -> None:
         if self.phase is Phase.PAUSED:  # "say it again" carries on from where it paused
