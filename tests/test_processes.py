@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -150,6 +151,86 @@ def test_ctrl_c_ends_cleanly_and_gives_the_terminal_back() -> None:
     child.close()
     assert child.exitstatus == 130
     assert "Traceback" not in (child.before or "")
+
+
+LONG = """\
+crampvoice: 1
+title: Long holds
+steps:
+  - stretch: Pull your toes up.
+    hold: 120
+  - ask: Is the cramp easing?
+    wait: 120
+"""
+
+
+def in_a_shell(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    """The program in a pty under bash, which then prints its exit status and `stty -a` of the same pty."""
+    script = tmp_path / "long.yaml"
+    script.write_text(LONG)
+    command = " ".join([*CRAMPVOICE, "run", str(script), "--keyboard", "--events", str(tmp_path / "events"), *args])
+    shell = f"{command} <&0 & echo pid=$!; wait $!; echo exit=$?; stty -a"
+    return pexpect.spawn("bash", ["-c", shell], env={**(env or os.environ), "TERM": "xterm"},
+                         encoding="utf-8", timeout=20, dimensions=(40, 200))
+
+
+def ended_and_restored(child: Any, tmp_path: Path, status: int) -> None:
+    child.expect(r"exit=(\d+)")
+    assert int(child.match.group(1)) == status
+    child.expect(pexpect.EOF)
+    modes = (child.before or "").split()
+    assert "echo" in modes and "icanon" in modes, modes  # the terminal is out of raw mode
+    assert "Traceback" not in (child.before or "")
+    events = [json.loads(line) for line in (tmp_path / "events").read_text().splitlines()]
+    assert events[-1]["type"] == "end" and events[-1]["reason"] == "interrupted"
+
+
+STATES = {"hold": (None, "Hold it for two minutes"), "paused": ("p", "Paused."),
+          "question": ("\r", "Is the cramp easing?")}
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+def test_ctrl_c_in_a_terminal_ends_the_session_at_once_in_every_state(tmp_path: Path, state: str) -> None:
+    child = in_a_shell(tmp_path, "--text")
+    child.expect("Hold it for two minutes")
+    key, expected = STATES[state]
+    if key is not None:
+        child.send(key)
+        child.expect(expected)
+    sent = time.monotonic()
+    child.sendcontrol("c")
+    child.expect("Session ended.")
+    assert time.monotonic() - sent < 3  # at once, not at the next cue or never; bench/ has real timings
+    ended_and_restored(child, tmp_path, 130)
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_end_like_ctrl_c_and_leave_no_temporary_files(
+        tmp_path: Path, pulse: dict[str, str], name: str) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    child = in_a_shell(tmp_path, env={**pulse, "TMPDIR": str(temp)})  # speaking: espeak-ng's temporary file
+    child.expect(r"pid=(\d+)")
+    pid = int(child.match.group(1))
+    child.expect("Hold it for two minutes")
+    os.kill(pid, getattr(signal, name))
+    child.expect("Session ended.")
+    ended_and_restored(child, tmp_path, 128 + getattr(signal, name))
+    assert list(temp.iterdir()) == []
+
+
+def test_a_terminal_closed_mid_session_ends_it_with_an_end_event(tmp_path: Path) -> None:
+    script = tmp_path / "long.yaml"
+    script.write_text(LONG)
+    child = spawn("run", str(script), "--text", "--events", str(tmp_path / "events"))
+    child.expect("Hold it for two minutes")
+    os.close(child.child_fd)  # the terminal window is closed: the kernel hangs up
+    deadline = time.monotonic() + 10
+    while child.isalive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not child.isalive()
+    events = [json.loads(line) for line in (tmp_path / "events").read_text().splitlines()]
+    assert events[-1]["type"] == "end" and events[-1]["reason"] == "interrupted"
 
 
 def test_installed_into_a_new_environment_it_finds_its_scripts_from_anywhere(tmp_path: Path) -> None:

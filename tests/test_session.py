@@ -9,7 +9,7 @@ from typing import Any
 
 from crampvoice import session
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.core.events import Arrival, CommandGiven, DeviceFailed
+from crampvoice.core.events import Arrival, CommandGiven, DeviceFailed, Interrupted
 from crampvoice.core.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.eventlog import EventLog
 from crampvoice.keys import LineKeys
@@ -97,3 +97,13 @@ def test_the_microphone_is_told_what_to_listen_for_as_the_session_moves() -> Non
     assert Command.NEXT in ears.expected[0] and Command.YES not in ears.expected[0]
     assert {Command.YES, Command.NO} <= ears.expected[1]  # "do you want to stop?"
     assert Command.YES not in ears.expected[2]  # unanswered: carried on
+
+
+def test_interrupted_while_paused_ends_at_once_with_an_end_event() -> None:
+    reason, events, text, speaker = run_fake([
+        (5.0, CommandGiven(Command.PAUSE, heard="p")),
+        (400.0, Interrupted()),  # a pause has no deadline: only the interruption wakes it
+    ])
+    assert reason == "interrupted" and speaker.closed
+    assert events[-1] == {"t": 400.0, "type": "end", "reason": "interrupted"}
+    assert text.splitlines()[-1] == "Session ended."

@@ -5,7 +5,6 @@ Both read in a thread of their own and put `CommandGiven` into the session's inb
 
 from __future__ import annotations
 
-import _thread
 import select
 import threading
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Any, TextIO
 
 from .core.commands import KEYS, Vocabulary, command_for_line
-from .core.events import Arrival, CommandGiven
+from .core.events import Arrival, CommandGiven, Interrupted
 
 # prompt_toolkit's names for the special keys we use.
 _SPECIAL = {"c-m": "enter", "c-j": "enter", "right": "right", "left": "left", "escape": "escape"}
@@ -41,13 +40,16 @@ class TerminalKeys:
     def _read(self, terminal: Any, put: Callable[[Arrival], None]) -> None:
         fd = terminal.fileno()
         while not self._closed.is_set():
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            presses = terminal.read_keys() if ready else terminal.flush_keys()
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                presses = terminal.read_keys() if ready else terminal.flush_keys()
+            except (OSError, ValueError):  # the terminal is gone (hung up); SIGHUP ends the session
+                return
             for press in presses:
                 key = str(getattr(press.key, "value", press.key))
-                if key == "c-c":
-                    _thread.interrupt_main()  # Ctrl-C ends the session cleanly, in the main thread
-                    return
+                if key == "c-c":  # raw mode turns Ctrl-C into a key; the inbox wakes the session at once
+                    put(Interrupted())
+                    continue
                 name = _SPECIAL.get(key, key)
                 command = KEYS.get(name) or KEYS.get(name.lower())
                 if command is not None:

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import queue
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from types import FrameType
 
-from .core.events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from .core.events import (
+    Adjust,
+    Arrival,
+    DeviceFailed,
+    Effect,
+    Finish,
+    Interrupted,
+    Log,
+    Say,
+    Silence,
+    SpeechFinished,
+    TimerFired,
+)
 from .core.ports import Clock, Ears, Inbox, Source, Speaker
 from .core.script import Script
 from .core.sequencer import Sequencer
@@ -35,6 +51,31 @@ class QueueInbox:
             return None
 
 
+ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def signals_end_session(inbox: Inbox) -> Iterator[list[int]]:
+    """While inside, SIGTERM and SIGHUP end the session as Ctrl-C does; yields the signals received.
+
+    The handler only puts `Interrupted` into the inbox (a SimpleQueue may be put to from a
+    signal handler), so the session ends through its one loop: terminal restored, `end`
+    written, temporary files removed.
+    """
+    received: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        inbox.put(Interrupted())
+
+    previous = {signum: signal.signal(signum, handler) for signum in ENDING_SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+
 @dataclass
 class Parts:
     """What a session is wired to: real adapters from the CLI, fakes from tests."""
@@ -49,41 +90,58 @@ class Parts:
 
 
 def run(script: Script, parts: Parts) -> str:
-    """Run a session to its end; returns why it ended: completed, stopped or interrupted."""
+    """Run a session to its end; returns why it ended: completed, stopped or interrupted.
+
+    Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
+    to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
+    """
     seq = Sequencer(script)
-    clock, inbox = parts.clock, parts.inbox
     for source in parts.sources:
-        source.start(inbox.put)
-    reason = "interrupted"
+        source.start(parts.inbox.put)
     try:
-        now = clock.now()
-        effects = seq.start(now)
-        while True:
-            finish = _perform(effects, now, parts)
-            if parts.ears is not None:
-                parts.ears.expect(seq.listening_for())
-            if finish is not None:
-                reason = finish.reason
-                break
-            deadline = seq.deadline
-            timeout = None if deadline is None else max(0.0, deadline - clock.now())
-            event = inbox.poll(timeout) or TimerFired()
-            now = clock.now()
-            if isinstance(event, DeviceFailed):  # the person is told; the sequencer carries on
-                _tell(event.message, now, parts)
-                effects = []
-            else:
-                effects = seq.handle(event, now)
-    except KeyboardInterrupt:
-        parts.speaker.silence()
-        parts.view.line("Session ended.")
-        if parts.events is not None:
-            parts.events.write("end", clock.now(), reason="interrupted")
+        try:
+            reason = _loop(seq, parts)
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        if reason == "interrupted":
+            _interrupted(parts)
     finally:
         for source in parts.sources:
             source.close()
         parts.speaker.close()
     return reason
+
+
+def _loop(seq: Sequencer, parts: Parts) -> str:
+    clock, inbox = parts.clock, parts.inbox
+    now = clock.now()
+    effects = seq.start(now)
+    while True:
+        finish = _perform(effects, now, parts)
+        if parts.ears is not None:
+            parts.ears.expect(seq.listening_for())
+        if finish is not None:
+            return finish.reason
+        deadline = seq.deadline
+        timeout = None if deadline is None else max(0.0, deadline - clock.now())
+        event = inbox.poll(timeout) or TimerFired()
+        now = clock.now()
+        if isinstance(event, Interrupted):
+            return "interrupted"
+        if isinstance(event, DeviceFailed):  # the person is told; the sequencer carries on
+            _tell(event.message, now, parts)
+            effects = []
+        else:
+            effects = seq.handle(event, now)
+
+
+def _interrupted(parts: Parts) -> None:
+    """Silence, a last line where the terminal is still there, and the `end` event."""
+    parts.speaker.silence()
+    with suppress(OSError, ValueError):  # the terminal hung up (SIGHUP) or the stream was closed
+        parts.view.line("Session ended.")
+    if parts.events is not None:
+        parts.events.write("end", parts.clock.now(), reason="interrupted")
 
 
 def _tell(message: str, now: float, parts: Parts) -> None:

@@ -40,7 +40,15 @@ class DeviceFailed:
     message: str
 
 
-Arrival = Input | DeviceFailed
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """Ctrl-C pressed in a terminal, or a signal to end (SIGTERM, SIGHUP): the session ends at once.
+
+    Handled by the session shell, never by the sequencer.
+    """
+
+
+Arrival = Input | DeviceFailed | Interrupted
 
 
 @dataclass(frozen=True, slots=True)
