@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,65 @@ def test_voices_and_doctor(pulse: dict[str, str], tmp_path: Path) -> None:
     bad = subprocess.run([*CRAMPVOICE, "doctor"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "PROBLEM  audio output: no audio output device" in bad.stdout and "fix: " in bad.stdout
+
+
+def render_to(output: Path | str, script: str = str(SHORT), **popen: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRAMPVOICE, "render", script, "-o", str(output)], capture_output=True, text=True,
+                          timeout=300, **popen)
+
+
+def test_render_writes_through_a_link_and_into_a_fifo_instead_of_replacing_them(tmp_path: Path) -> None:
+    needs_espeak()
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    target = tmp_path / "real.wav"
+    target.write_bytes(b"old")
+    link = tmp_path / "link.wav"
+    link.symlink_to(target)
+    done = render_to(link)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and read_wav(target).duration_s > 10
+    fifo = tmp_path / "fifo.wav"  # stands for a device such as /dev/null, which a rename would replace
+    os.mkfifo(fifo)
+    with subprocess.Popen([*CRAMPVOICE, "render", str(SHORT), "-o", str(fifo)], stderr=subprocess.PIPE) as proc:
+        received = fifo.read_bytes()  # opens the reading end; the render writes into the pipe
+    assert proc.returncode == 0
+    assert fifo.is_fifo() and received[:4] == b"RIFF" and len(received) == target.stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.wav", "link.wav", "real.wav"]
+
+
+def test_a_render_that_cannot_finish_writing_says_so_in_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    needs_espeak()
+    import resource
+
+    def small_files() -> None:  # the disk fills up after 2 MB, a sentence fits, the whole render (3 MB) not
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    output = tmp_path / "session.wav"
+    done = render_to(output, preexec_fn=small_files)
+    assert done.returncode == 1
+    # (libpulse, loaded by espeak-ng, complains of its own shared memory first: "ftruncate() failed")
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.stderr.splitlines()[-2:] == [f"crampvoice: error: cannot write {output} (File too large)",
+                                        "  hint: give a path in a folder you can write to, on a disk with room"]
+    assert list(tmp_path.iterdir()) == []
+    missing = render_to(tmp_path / "no such folder" / "x.wav")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.startswith(f"crampvoice: error: cannot write {tmp_path}/no such folder/x.wav (No such file")
+
+
+def test_a_long_render_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    """Fifty minutes of holds is 130 MB of audio; building it in memory took twice that."""
+    needs_espeak()
+    script = tmp_path / "long.yaml"
+    script.write_text("crampvoice: 1\ntitle: Long\nsteps:\n" + "  - stretch: Hold.\n    hold: 600\n" * 5)
+    output = tmp_path / "long.wav"
+    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    done = subprocess.run([sys.executable, "-c", measure, *CRAMPVOICE, "render", str(script), "-o", str(output)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert output.stat().st_size > 130_000_000
+    assert int(done.stdout) < 120_000  # kB of peak memory: the audio itself is not held

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import array
 import math
+import struct
 import sys
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 SAMPLE_WIDTH_BYTES = 2
 
@@ -67,11 +69,19 @@ def trim(audio: Audio, threshold: int = 200, keep_s: float = 0.02) -> Audio:
     return from_samples(s[max(0, start - keep):min(len(s), end + keep)], audio.sample_rate_hz)
 
 
-def read_wav(path: Path) -> Audio:
-    with wave.open(str(path), "rb") as w:
+def read_wav(path: Path | BinaryIO) -> Audio:
+    with wave.open(path if not isinstance(path, Path) else str(path), "rb") as w:
         if w.getsampwidth() != SAMPLE_WIDTH_BYTES:
             raise ValueError(f"{path}: {8 * w.getsampwidth()}-bit audio; 16-bit is expected")
         return Audio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
+
+
+def wav_header(frames: int, sample_rate_hz: int, channels: int = 1) -> bytes:
+    """The 44 bytes before 16-bit PCM data of known length: written once, never patched (a pipe will do)."""
+    data = frames * channels * SAMPLE_WIDTH_BYTES
+    block = channels * SAMPLE_WIDTH_BYTES
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data, b"WAVE", b"fmt ", 16, 1, channels,
+                       sample_rate_hz, sample_rate_hz * block, block, 8 * SAMPLE_WIDTH_BYTES, b"data", data)
 
 
 def write_wav(path: Path, audio: Audio) -> None:
@@ -80,7 +90,6 @@ def write_wav(path: Path, audio: Audio) -> None:
         w.setsampwidth(SAMPLE_WIDTH_BYTES)
         w.setframerate(audio.sample_rate_hz)
         w.writeframes(audio.pcm)
-
 
 
 def to_mono_16k(audio: Audio, rate_hz: int = 16000) -> Audio:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import doctor, library, session
-from .audio import write_wav
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
@@ -22,7 +21,7 @@ from .core.timeline import estimate_speech_s, simulate, total_s
 from .eventlog import EventLog
 from .settings import Settings, load_settings
 from .speak import build_voice_speaker
-from .speak.render import render, sentences
+from .speak.render import output_file, prepare, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
 from .view import TextView
@@ -48,6 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 1
+    except KeyboardInterrupt:  # Ctrl-C before or after a session, while setting up or writing
+        return EXIT_INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     view = TextView(sys.stderr if to_stdout else sys.stdout)
     clock, inbox = session.MonotonicClock(), session.QueueInbox()
     with ExitStack() as stack:
+        signals = stack.enter_context(session.signals_end_session(inbox))
         events = None
         if args.events:
             stream = sys.stdout if to_stdout else stack.enter_context(_open_events(args.events))
@@ -133,7 +135,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
         reason = session.run(script, parts)
-    return EXIT_INTERRUPTED if reason == "interrupted" else 0
+    if reason != "interrupted":
+        return 0
+    return 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP
 
 
 def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextView) -> Speaker:
@@ -253,23 +257,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     script = library.load(library.find(args.script))
     voice = _voice_settings(args, load_settings(), script)
     output = Path(args.output)
-    with Pyttsx3Synth(voice) as synth, \
+    with output_file(output) as out, Pyttsx3Synth(voice) as synth, \
             tqdm(desc="Rendering", unit="sentence", file=sys.stderr, disable=None, leave=False) as bar:
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        audio, moments = render(script, synth, progress)
-    partial = output.with_name(output.name + ".part")
-    try:
-        write_wav(partial, audio)
-        partial.replace(output)
-    except OSError as e:
-        partial.unlink(missing_ok=True)
-        raise CrampvoiceError(f"cannot write {output} ({e.strerror or e})",
-                              "give a path in a folder you can write to") from None
-    said = sum(isinstance(m.effect, Say) for m in moments)
-    print(f"Wrote {output}: {_clock(audio.duration_s)} of audio, {said} sentences, "
+        rendering = prepare(script, synth, progress)
+        rendering.write(out)
+    said = sum(isinstance(m.effect, Say) for m in rendering.moments)
+    print(f"Wrote {output}: {_clock(rendering.duration_s)} of audio, {said} sentences, "
           f"with {script.title!r} as nobody answering would hear it.")
     return 0
 
