@@ -148,7 +148,7 @@ def test_with_no_microphone_the_keys_work_and_it_says_so_once(tmp_path: Path) ->
                           env=env, input="next\nnext\nnext\n", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Listening is off:") == 1 and "Use the keys instead." in done.stdout
-    assert done.stdout.count("pressed: next") == 3
+    assert done.stdout.count("typed: next") == 3
     assert "Traceback" not in done.stderr
 
 
@@ -159,7 +159,7 @@ def test_a_microphone_asked_for_by_a_name_that_matches_none_is_said_and_the_keys
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Listening is off: no single microphone matches 'no such microphone'") == 1
-    assert "pressed: stop" in done.stdout and "Traceback" not in done.stderr
+    assert "typed: stop" in done.stdout and "Traceback" not in done.stderr
 
 
 def test_a_microphone_that_goes_silent_mid_session_is_said_once_and_the_session_goes_on(

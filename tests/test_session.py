@@ -61,8 +61,9 @@ def test_keys_from_a_pipe_become_commands() -> None:
     got = []
     while (event := inbox.poll(0.5)) is not None:
         assert isinstance(event, CommandGiven)
-        got.append(event.command)
-    assert got == [Command.NEXT, Command.NEXT, Command.SWITCH, Command.BACK, Command.NO, Command.HELP]
+        got.append((event.command, event.typed))
+    assert got == [(Command.NEXT, True), (Command.NEXT, False), (Command.SWITCH, False), (Command.BACK, True),
+                   (Command.NO, False), (Command.HELP, True)]  # a phrase is typed; a key or Enter is pressed
 
 
 def test_a_persons_own_words_are_understood_beside_the_defaults() -> None:

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import doctor, library, session
+from . import __version__, doctor, library, session
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
@@ -54,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crampvoice",
                                      description="Talks you through a leg cramp, hands-free.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a relief session")
@@ -220,8 +221,8 @@ def _speech_lengths(script: Script, voice: VoiceSettings) -> tuple[Callable[[str
     try:
         with Pyttsx3Synth(voice) as synth:
             lengths = {text: audio.duration_s for text, audio in sentences(script, synth).items()}
-    except DeviceError:
-        return estimate_speech_s, "(estimated; espeak-ng is not available)"
+    except DeviceError as e:  # no espeak-ng, or no such voice: say which
+        return estimate_speech_s, f"(estimated, because {e.message})"
     return lengths.__getitem__, "as espeak-ng says it"
 
 

@@ -78,7 +78,8 @@ class LineKeys:
         for line in self._stream:
             command = command_for_line(line, self._vocabulary)
             if command is not None:
-                put(CommandGiven(command, heard=line.strip() or "enter"))
+                phrase = self._vocabulary.command_for(line) is not None  # "next", not the key "n"
+                put(CommandGiven(command, heard=line.strip() or "enter", typed=phrase))
 
     def close(self) -> None:
         pass  # the reader thread is a daemon; it ends with the pipe or the process

@@ -12,6 +12,9 @@ from .core.events import Log
 from .core.printable import printable
 
 
+_DONE_BY = {"voice": "heard", "key": "pressed", "typed": "typed"}
+
+
 class TextView:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -28,7 +31,7 @@ class TextView:
         if log.type == "step":
             self.line(f"Step {f['index']} of {f['of']}:")
         elif log.type == "command":
-            self.line(f"{'heard' if f['by'] == 'voice' else 'pressed'}: {f['command']}")
+            self.line(f"{_DONE_BY.get(str(f['by']), 'pressed')}: {f['command']}")
             if f["command"] == "help" and f["by"] == "key":
                 for line in KEY_HELP:
                     self.line(line)

@@ -15,6 +15,7 @@ class CommandGiven:
     command: Command
     by_voice: bool = False
     heard: str = ""  # the words heard, or the key pressed
+    typed: bool = False  # a phrase typed as a line ("go back"), not a key
 
 
 @dataclass(frozen=True, slots=True)

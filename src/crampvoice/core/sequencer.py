@@ -84,7 +84,7 @@ class Sequencer(Routine):
         if event.by_voice and self.asleep and c is not Command.WAKE:
             self._log("ignored", command=c.value, heard=event.heard, reason="asleep")
             return
-        self._log("command", command=c.value, by="voice" if event.by_voice else "key", heard=event.heard)
+        self._log("command", command=c.value, by=_by(event), heard=event.heard)
         if self.phase is Phase.SCAN:
             if c is Command.SWITCH:
                 c = self._scan.on_offer
@@ -269,3 +269,8 @@ class Sequencer(Routine):
             self._confirm_until = self._now + CONFIRM_WAIT_S
         elif not chosen:
             self._say(P.SCAN_PAUSED)
+
+
+def _by(event: CommandGiven) -> str:
+    """How a command came: "voice", a "key", or a phrase "typed" as a line from a pipe."""
+    return "voice" if event.by_voice else "typed" if event.typed else "key"
