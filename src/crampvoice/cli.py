@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -33,6 +35,7 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _usable_streams()
     args = _parser().parse_args(argv)
     try:
         return int(args.handler(args))
@@ -45,10 +48,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if e.hint:
             print(printable(f"  hint: {e.hint}"), file=sys.stderr)
         return 1
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (| head): nothing more can be said there
+        with suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
     except KeyboardInterrupt:  # Ctrl-C before or after a session, while setting up or writing
         return EXIT_INTERRUPTED
+
+
+def _usable_streams() -> None:
+    """Characters the terminal's encoding lacks become '?', not a traceback; a closed stdout is said once."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
+        if sys.stderr is not None:
+            print("crampvoice: standard output is closed, so nothing is printed there; carrying on.",
+                  file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,11 +142,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         signals = stack.enter_context(session.signals_end_session(inbox))
         events = None
         if args.events:
-            stream = sys.stdout if to_stdout else stack.enter_context(_open_events(args.events))
-            events = EventLog(stream, clock.now())
+            stream = sys.stdout if to_stdout else _open_events(args.events)
+            if not to_stdout:
+                stack.callback(_close_quietly, stream)
+            events = EventLog(stream, clock.now(), notify=lambda message: inbox.put(DeviceFailed(message)))
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
-        sources: tuple[Source, ...] = (_keyboard(view, vocabulary),)
+        keys = _keyboard(view, vocabulary)
+        sources: tuple[Source, ...] = () if keys is None else (keys,)
         ears = None if args.keyboard else _microphone_or_keys(args.mic, vocabulary, speaker, view)
         if ears is not None:
             sources += (ears,)
@@ -177,9 +197,18 @@ def _open_events(path: str) -> TextIO:
                               "give a path in a folder you can write to, or '-' for the screen") from None
 
 
-def _keyboard(view: TextView, vocabulary: Vocabulary) -> Source:
+def _close_quietly(stream: TextIO) -> None:
+    """Close a file whose last writes may have failed (a full disk): EventLog has said so already."""
+    with suppress(OSError):
+        stream.close()
+
+
+def _keyboard(view: TextView, vocabulary: Vocabulary) -> Source | None:
     from .keys import LineKeys, TerminalKeys
 
+    if sys.stdin is None:  # started with standard input closed (<&-)
+        view.line("Keys are off: standard input is closed. The session goes on by itself; Ctrl-C ends it.")
+        return None
     if sys.stdin.isatty():
         for line in KEY_HELP:
             view.line(line)

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TextIO
 
 
 class EventLog:
-    def __init__(self, stream: TextIO, started_at: float) -> None:
+    """Writes events until the stream fails (a full disk, a closed pipe); then says so once and stops."""
+
+    def __init__(self, stream: TextIO, started_at: float, notify: Callable[[str], None] = lambda message: None) -> None:
         self.stream = stream
         self.started_at = started_at
+        self._notify = notify
+        self._failed = False
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+        self._ascii = encoding != "utf8"  # escaped, so that any encoding carries every character
 
     def write(self, type_: str, at: float, **fields: object) -> None:
+        if self._failed:
+            return
         record = {"t": round(at - self.started_at, 4), "type": type_, **fields}
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(json.dumps(record, ensure_ascii=self._ascii) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError) as e:
+            self._failed = True
+            reason = getattr(e, "strerror", None) or "the stream was closed"
+            self._notify(f"The events can no longer be written ({reason}); the session goes on without them.")

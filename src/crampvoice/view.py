@@ -11,7 +11,6 @@ from .core.commands import KEY_HELP
 from .core.events import Log
 from .core.printable import printable
 
-
 _DONE_BY = {"voice": "heard", "key": "pressed", "typed": "typed"}
 
 
