@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,17 @@ def test_an_ascii_terminal_gets_question_marks_not_a_traceback(tmp_path: Path) -
         assert b"Caf? cramp ? calf" in done.stdout + done.stderr and b"Traceback" not in done.stderr
     events = [json.loads(line) for line in done.stdout.decode("ascii").splitlines()]  # escaped, not replaced
     assert events[0]["title"] == "Caf\u00e9 cramp \u2014 calf"
+
+
+@pytest.mark.parametrize("kind", ["-b 24", "-e floating-point -b 32 -c 2 -r 44100", "-e floating-point -b 64",
+                                  "-b 32 -e signed", "-b 16 -c 2 -r 48000"])
+def test_recognize_takes_wavs_of_any_sample_type_rate_and_channels(tmp_path: Path, kind: str) -> None:
+    """24-bit and float WAVs are what Audacity exports; the README promises any rate and channels."""
+    if shutil.which("sox") is None:
+        pytest.skip("sox is not installed (./dev.sh test installs it)")
+    wav = tmp_path / "next.wav"
+    subprocess.run(["sox", str(Path(__file__).parent / "data" / "corpus" / "next_clean.wav"), *kind.split(),
+                    str(wav)], check=True)
+    done = subprocess.run([*CRAMPVOICE, "recognize", "--json", str(wav)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["command"] == "next"

@@ -76,6 +76,53 @@ def read_wav(path: Path | BinaryIO) -> Audio:
         return Audio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
 
 
+_PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
+
+
+def parse_wav(data: bytes) -> Audio:
+    """A RIFF WAV of any common sample type, as 16-bit: integer 8, 16, 24 or 32 bits, float 32 or 64
+    (what Audacity exports), plain or WAVE_FORMAT_EXTENSIBLE, which the `wave` module refuses."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError("not a RIFF WAV file")
+    fmt: tuple[int, int, int, int] | None = None
+    at = 12
+    while at + 8 <= len(data):
+        chunk, size = data[at:at + 4], struct.unpack_from("<I", data, at + 4)[0]
+        body = data[at + 8:at + 8 + size]
+        if chunk == b"fmt " and len(body) >= 16:
+            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
+            if tag == _EXTENSIBLE and len(body) >= 26:
+                tag = struct.unpack_from("<H", body, 24)[0]  # the sub-format GUID begins with the tag
+            fmt = (tag, channels, rate, bits)
+        elif chunk == b"data" and fmt is not None:
+            tag, channels, rate, bits = fmt
+            return Audio(_to_16_bit(body, tag, bits), rate, channels)
+        at += 8 + size + (size & 1)
+    raise ValueError("no audio data in the WAV file")
+
+
+def _to_16_bit(body: bytes, tag: int, bits: int) -> bytes:
+    width = bits // 8
+    body = body[:len(body) - len(body) % max(1, width)]
+    if tag == _PCM and bits == 16:
+        return body
+    if tag == _PCM and bits in (24, 32):  # keep the two most significant bytes of each sample
+        out = bytearray(len(body) // width * 2)
+        out[0::2], out[1::2] = body[width - 2::width], body[width - 1::width]
+        return bytes(out)
+    if tag == _PCM and bits == 8:  # unsigned, centred on 128: becomes the high byte
+        out = bytearray(2 * len(body))
+        out[1::2] = body.translate(bytes(i ^ 0x80 for i in range(256)))
+        return bytes(out)
+    if tag == _FLOAT and bits in (32, 64):
+        floats = array.array("f" if bits == 32 else "d")
+        floats.frombytes(body)
+        if sys.byteorder == "big":
+            floats.byteswap()
+        return from_samples(array.array("h", (round(max(-1.0, min(1.0, x)) * 32767) for x in floats)), 1).pcm
+    raise ValueError(f"{bits}-bit samples of WAV format {tag} are not supported")
+
+
 def wav_header(frames: int, sample_rate_hz: int, channels: int = 1) -> bytes:
     """The 44 bytes before 16-bit PCM data of known length: written once, never patched (a pipe will do)."""
     data = frames * channels * SAMPLE_WIDTH_BYTES

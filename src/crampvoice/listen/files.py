@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 from types import ModuleType
 
-from ..audio import Audio
+from ..audio import Audio, parse_wav
 from ..core.errors import CrampvoiceError, DeviceError
 
 
@@ -22,6 +23,18 @@ def speech_recognition() -> ModuleType:
 
 
 def read_audio(path: Path) -> Audio:
+    """WAV of any sample type read here (SpeechRecognition takes only 8, 16 and 32-bit integer PCM
+    in a plain header); FLAC and AIFF through SpeechRecognition."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(12)[8:12] == b"WAVE":
+                f.seek(0)
+                return parse_wav(f.read())
+    except FileNotFoundError:
+        raise CrampvoiceError(f"{path}: no such file", "check the path") from None
+    except (ValueError, OSError, struct.error) as e:
+        raise CrampvoiceError(f"{path}: cannot read it as audio ({first_line(e)})",
+                              "give a WAV, FLAC or AIFF file") from None
     sr = speech_recognition()
     try:
         with sr.AudioFile(str(path)) as source:
