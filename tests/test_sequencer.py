@@ -378,3 +378,17 @@ def test_it_listens_for_yes_and_no_only_at_a_question_and_only_for_wake_up_while
     assert {Command.YES, Command.NO} <= d.seq.listening_for()
     d.command(Command.SLEEP, by_voice=True)
     assert d.seq.listening_for() == {Command.WAKE}
+
+
+@pytest.mark.parametrize("base", [Phase.ASK, Phase.CONFIRM])
+def test_switch_with_nothing_chosen_at_a_question_says_it_is_paused_and_stays_so(base: Phase) -> None:
+    d = Driver()
+    d.run(until_phase=Phase.ASK if base is Phase.ASK else Phase.HOLD)
+    if base is Phase.CONFIRM:
+        d.command(Command.STOP)
+    d.command(Command.SWITCH)
+    d.run()
+    assert d.said()[-1] == P.SCAN_PAUSED
+    assert d.seq.phase is Phase.PAUSED and d.seq.deadline is None and not d.seq.finished
+    d.command(Command.RESUME)  # the question is asked again, or the hold carries on
+    assert d.seq.phase in (Phase.SPEAKING, Phase.HOLD)

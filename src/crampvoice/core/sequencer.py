@@ -263,12 +263,15 @@ class Sequencer(Routine):
 
     def _end_scan(self, chosen: bool) -> None:
         self.phase = self._scan_base
-        if self.phase is Phase.ASK:
+        if not chosen:  # nothing picked: paused, and said so, also at a question or a stop's question
+            if self.phase is Phase.ASK:
+                self._freeze()  # carrying on asks the question again; its default is not taken meanwhile
+            self.phase = Phase.PAUSED
+            self._say(P.SCAN_PAUSED)
+        elif self.phase is Phase.ASK:
             self._ask_until = self._now + self.step.wait_s
         elif self.phase is Phase.CONFIRM:
             self._confirm_until = self._now + CONFIRM_WAIT_S
-        elif not chosen:
-            self._say(P.SCAN_PAUSED)
 
 
 def _by(event: CommandGiven) -> str:
