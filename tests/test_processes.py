@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -124,6 +125,21 @@ def test_single_keys_in_a_real_terminal_drive_the_session() -> None:
         ("q", "Do you want to stop?"),
         ("y", "Stopping now. Take care."),
     ) == 0
+
+
+def test_a_terminal_session_prints_plain_lines_with_no_colour_or_cursor_movement() -> None:
+    """The README's promise to screen readers: no escape sequence ever reaches the terminal."""
+    child = spawn("run", str(SHORT), "--text")
+    child.logfile_read = seen = io.StringIO()
+    child.expect("Hold it for two seconds")
+    child.send("q")
+    child.expect("Do you want to stop")
+    child.send("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    everything = seen.getvalue()
+    assert child.exitstatus == 0 and "Stopping now." in everything
+    assert "\x1b" not in everything and "\x9b" not in everything
 
 
 def test_one_switch_alone_can_pause_choose_and_stop() -> None:
