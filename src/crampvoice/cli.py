@@ -14,7 +14,7 @@ from . import doctor, library, session
 from .audio import write_wav
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, ScriptError
-from .core.events import DeviceFailed, Log, Say
+from .core.events import Log, Say
 from .core.ports import Source, Speaker
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
@@ -138,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextView) -> Speaker:
     """A speaker that talks, or, saying why once, one that only prints."""
     try:
-        return build_voice_speaker(voice, notify=lambda message: inbox.put(DeviceFailed(message)))
+        return build_voice_speaker(voice, notify=inbox.put)
     except DeviceError as e:
         view.line(f"Speech is off: {e.message}. To hear it, {e.hint}. Showing everything as text.")
         return TextSpeaker()

@@ -6,7 +6,7 @@ import queue
 import time
 from dataclasses import dataclass
 
-from .core.events import Adjust, Arrival, DeviceFailed, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from .core.events import Adjust, Arrival, Effect, Finish, Log, Notice, Say, Silence, SpeechFinished, TimerFired
 from .core.ports import Clock, Ears, Inbox, Source, Speaker
 from .core.script import Script
 from .core.sequencer import Sequencer
@@ -69,7 +69,7 @@ def run(script: Script, parts: Parts) -> str:
             timeout = None if deadline is None else max(0.0, deadline - clock.now())
             event = inbox.poll(timeout) or TimerFired()
             now = clock.now()
-            if isinstance(event, DeviceFailed):  # the person is told; the sequencer carries on
+            if isinstance(event, Notice):  # the person is told; the sequencer carries on
                 _tell(event.message, now, parts)
                 effects = []
             else:

@@ -40,7 +40,15 @@ class DeviceFailed:
     message: str
 
 
-Arrival = Input | DeviceFailed
+@dataclass(frozen=True, slots=True)
+class DeviceBack:
+    """A device that gave out works again; the person is told once. Handled by the session shell."""
+
+    message: str
+
+
+Notice = DeviceFailed | DeviceBack
+Arrival = Input | Notice
 
 
 @dataclass(frozen=True, slots=True)
