@@ -39,6 +39,7 @@ STALL_S = 2.0  # the device took no samples this long, while we were awake to se
 POLL_S = 0.005  # how often playback checks for a stop
 SYNTH_FLOOR_S = 10.0  # the least time a sentence's synthesis is allowed...
 SYNTH_SLACK = 20.0  # ...or this many times the slowest synthesis so far, character for character
+DRAIN_S = 1.0  # a sentence is surely heard once the device has taken this much more than it
 RETRY_S = 2.0  # recovering: how long the device is watched for samples taken before the next try
 _Sentence = tuple[int, str, bool]  # generation, text, crowded (a cue behind speech: a soft tone)
 _Sound = tuple[int, Audio | str | None]  # generation, the audio (str: why synthesis failed; None: nothing)
@@ -191,7 +192,10 @@ class VoiceSpeaker:
         """Play to the end, or until `cut()`; False if the device stopped taking samples."""
         done = self._player.play(audio)
         stall = Stall(STALL_S, POLL_S)
+        heard_by = self._player.frames_pulled + audio.frames + round(DRAIN_S * self._player.sample_rate_hz)
         while not done.wait(POLL_S):
+            if self._player.frames_pulled >= heard_by:  # the device's own clock, if its latency figures are off
+                return True
             if cut():
                 self._player.stop()
                 return True
