@@ -21,7 +21,7 @@ NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
 
 
 # PortAudio's "high" output latency (35 ms through the pulse plugin, against 9 ms for "low"): on a
-# busy machine "low" underran and lost 14 % of a session's speech; a stop is 26 ms slower.
+# busy machine "low" underran and lost 14 % of a session's speech; a stop may take 26 ms longer.
 LATENCY = "high"
 
 _ALSA_HANDLER: list[Any] = []  # the callback must outlive the call that installs it
