@@ -9,6 +9,7 @@ PortAudio has drained its buffers, which through the pulse plugin takes a second
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import threading
 from typing import Any
@@ -111,6 +112,12 @@ class SoundDevicePlayer:
     def close(self) -> None:
         self.stop()
         _close(self._stream, self._sd)
+
+    def abandon(self) -> None:
+        """Leave the stream be: a thread is stuck inside PortAudio on a frozen sound server, where
+        every call waits 30 s. PortAudio's own clean-up at exit would wait on it too, and a person
+        must not be kept from ending the program; the system frees the device when we are gone."""
+        atexit.unregister(getattr(self._sd, "_exit_handler", self.abandon))
 
     def _feed(self, out: Any, frames: int, when: Any, _status: Any) -> None:
         wanted = frames * SAMPLE_WIDTH_BYTES

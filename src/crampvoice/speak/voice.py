@@ -115,8 +115,10 @@ class VoiceSpeaker:
         self._text.close()
         for thread in self._threads:
             thread.join(timeout=1.0)
-        if not any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
-            self._player.close()  # not while a thread may be inside PortAudio on a frozen server
+        if any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
+            self._player.abandon()  # a thread may be inside PortAudio on a frozen server
+        else:
+            self._player.close()
             self._synth.close()
 
     # -- synthesis, a sentence ahead -----------------------------------------------------
