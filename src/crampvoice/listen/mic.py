@@ -114,9 +114,9 @@ class MicrophoneSource:
     def _read(self, put: Callable[[Arrival], None]) -> None:
         while not self._stop.is_set():
             try:
-                # A reader that a busy machine ran late finds its buffer overflowed: the frames
-                # lost are a gap in listening, not a broken microphone.
-                frame = self._stream.read(FRAME_SAMPLES, exception_on_overflow=False)
+                # SpeechRecognition reads with exception_on_overflow=False: frames a busy machine
+                # made us miss are a gap in listening, not a broken microphone.
+                frame = self._stream.read(FRAME_SAMPLES)
             except OSError as e:
                 self._fail(put, first_line(e))
                 return
