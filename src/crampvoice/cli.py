@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import doctor, library, session
 from .audio import write_wav
@@ -24,6 +25,7 @@ from .speak import build_voice_speaker
 from .speak.render import render, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
+from .speak.voice import VoiceSpeaker
 from .view import TextView
 
 if TYPE_CHECKING:
@@ -132,7 +134,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
         reason = session.run(script, parts)
-    return EXIT_INTERRUPTED if reason == "interrupted" else 0
+    code = EXIT_INTERRUPTED if reason == "interrupted" else 0
+    if isinstance(speaker, VoiceSpeaker) and speaker.abandoned:
+        _leave_now(code)
+    return code
+
+
+def _leave_now(code: int) -> NoReturn:
+    """End the process without the audio library's clean-up: a thread is stuck inside it on a
+    frozen sound server, where the clean-up would wait on it (or crash under it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextView) -> Speaker:

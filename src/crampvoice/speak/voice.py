@@ -68,6 +68,7 @@ class VoiceSpeaker:
         self._synth_s_per_char = 0.0  # the slowest synthesis seen
         self._closed = threading.Event()
         self._recovery: threading.Thread | None = None
+        self.abandoned = False  # closed with a thread still inside the audio library: see close()
         self._threads = [threading.Thread(target=self._synthesise, daemon=True, name="crampvoice-synth"),
                          threading.Thread(target=self._play_all, daemon=True, name="crampvoice-speech")]
         for thread in self._threads:
@@ -117,6 +118,7 @@ class VoiceSpeaker:
             thread.join(timeout=1.0)
         if any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
             self._player.abandon()  # a thread may be inside PortAudio on a frozen server
+            self.abandoned = True
         else:
             self._player.close()
             self._synth.close()
