@@ -4,6 +4,7 @@
 #   ./dev.sh test            the same set-up plus test tools, then lint and every test
 #   ./dev.sh bench           the benchmarks in bench/, printed as a table
 #   ./dev.sh bench listen    listening against stock SpeechRecognition (bench tune: the knobs)
+#   ./dev.sh bench load      speech heard and first sound with busy loops on every core
 #   ./dev.sh lint            ruff, mypy and the core's import contract only
 # System packages are installed when we are root (or have password-less sudo) and they are
 # missing; otherwise the exact command to type is printed.
@@ -103,7 +104,7 @@ case "$task" in
     install_packages optional "${AUDIO_PACKAGES[@]}"
     ensure_venv dev
     case "${1:-}" in
-      listen|tune) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;

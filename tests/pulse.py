@@ -69,6 +69,7 @@ class Monitor:
 
     def __init__(self, env: dict[str, str], device: str = "spk.monitor") -> None:
         self.frames: list[tuple[float, int]] = []
+        self._arrived = threading.Condition()
         self._proc = subprocess.Popen(["parec", f"--device={device}", "--rate=16000", "--channels=1",
                                        "--format=s16le", "--latency-msec=5"], env=env, stdout=subprocess.PIPE)
         threading.Thread(target=self._read, daemon=True).start()
@@ -78,6 +79,18 @@ class Monitor:
         while chunk := self._proc.stdout.read(320):
             samples = array.array("h", chunk[: len(chunk) // 2 * 2])
             self.frames.append((time.monotonic(), max(map(abs, samples), default=0)))
+            with self._arrived:
+                self._arrived.notify_all()
+
+    def caught_up(self, t: float, timeout_s: float = 60.0) -> None:
+        """Wait until what the speaker played up to `t` has been read: a reader that a busy machine
+        ran late stamps its frames late, and they would fall outside a window ending at `t`."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.frames) > 0, timeout_s):
+                raise AssertionError("nothing was recorded")
+            origin = self.frames[0][0] - self.FRAME_S  # the recording's start, by the first frame's arrival
+            if not self._arrived.wait_for(lambda: origin + len(self.frames) * self.FRAME_S >= t, timeout_s):
+                raise AssertionError("the recording fell behind")
 
     def loud_between(self, start: float, end: float) -> float:
         """Seconds of loud sound that arrived between two instants."""

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__, doctor, library, session
 from .core.commands import KEY_HELP, Vocabulary
@@ -26,6 +26,7 @@ from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
 from .speak.text import TextSpeaker
+from .speak.voice import VoiceSpeaker
 from .view import TextView
 
 if TYPE_CHECKING:
@@ -156,15 +157,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
         reason = session.run(script, parts)
-    if reason != "interrupted":
-        return 0
-    return 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP
+    code = 0
+    if reason == "interrupted":
+        code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP
+    if isinstance(speaker, VoiceSpeaker) and speaker.abandoned:
+        _leave_now(code)
+    return code
+
+
+def _leave_now(code: int) -> NoReturn:
+    """End the process without the audio library's clean-up: a thread is stuck inside it on a
+    frozen sound server, where the clean-up would wait on it (or crash under it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextView) -> Speaker:
     """A speaker that talks, or, saying why once, one that only prints."""
     try:
-        return build_voice_speaker(voice, notify=lambda message: inbox.put(DeviceFailed(message)))
+        return build_voice_speaker(voice, notify=inbox.put)
     except DeviceError as e:
         view.line(f"Speech is off: {e.message}. To hear it, {e.hint}. Showing everything as text.")
         return TextSpeaker()

@@ -13,11 +13,11 @@ from types import FrameType
 from .core.events import (
     Adjust,
     Arrival,
-    DeviceFailed,
     Effect,
     Finish,
     Interrupted,
     Log,
+    Notice,
     Say,
     Silence,
     SpeechFinished,
@@ -128,7 +128,7 @@ def _loop(seq: Sequencer, parts: Parts) -> str:
         now = clock.now()
         if isinstance(event, Interrupted):
             return "interrupted"
-        if isinstance(event, DeviceFailed):  # the person is told; the sequencer carries on
+        if isinstance(event, Notice):  # the person is told; the sequencer carries on
             _tell(event.message, now, parts)
             effects = []
         else:

@@ -49,7 +49,15 @@ class Interrupted:
     """
 
 
-Arrival = Input | DeviceFailed | Interrupted
+@dataclass(frozen=True, slots=True)
+class DeviceBack:
+    """A device that gave out works again; the person is told once. Handled by the session shell."""
+
+    message: str
+
+
+Notice = DeviceFailed | DeviceBack
+Arrival = Input | Notice | Interrupted
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,9 @@ ROUNDS_DONE = ("We have been through the steps {} now. If the cramp has not ease
                "ten minutes, please get medical help.")
 THE_END = "That is the end of the routine. Rest the leg. If the cramp comes back, you can start again."
 STOPPED = "Stopping now. Take care."
+# Said by the speaker itself when its speech gives out (the last thing it can say) and comes back.
+SPEECH_LOST = "My voice has stopped working, so the guide carries on as text on the screen."
+SPEECH_BACK = "My voice is working again."
 PAUSED = "Paused. Say carry on when you are ready."
 STILL_PAUSED = "Still paused."
 RESUMED = "Carrying on."

@@ -20,13 +20,15 @@ from ..core.commands import Command
 from ..core.errors import CrampvoiceError, DeviceError
 from ..core.events import Arrival, CommandGiven, DeviceFailed
 from ..speak.player import quiet_alsa
+from ..watchdog import Stall
 from .endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
 from .files import first_line, speech_recognition
 from .recognizer import Recognizer
 from .stream import Listener
 
 GUARD_S = 0.4  # after its own speech ends, what the microphone hears is still echo for this long
-STALL_S = 2.0  # no audio from the microphone this long: it is gone
+STALL_S = 2.0  # no audio from the microphone this long, while we were awake to see it: it is gone
+WATCH_S = 0.25  # how often the watchdog looks
 FRAME_SAMPLES = FRAME_BYTES // 2
 
 
@@ -81,7 +83,7 @@ class MicrophoneSource:
         self._quiet_since = quiet_since
         self._stop = threading.Event()
         self._failing = threading.Lock()
-        self._last_frame = time.monotonic()
+        self._frames = 0  # read so far: the microphone's sign of life
         try:
             with _quiet_portaudio():
                 self._microphone = sr.Microphone(device_index=device, sample_rate=SAMPLE_RATE_HZ,
@@ -112,13 +114,15 @@ class MicrophoneSource:
     def _read(self, put: Callable[[Arrival], None]) -> None:
         while not self._stop.is_set():
             try:
+                # SpeechRecognition reads with exception_on_overflow=False: frames a busy machine
+                # made us miss are a gap in listening, not a broken microphone.
                 frame = self._stream.read(FRAME_SAMPLES)
             except OSError as e:
                 self._fail(put, first_line(e))
                 return
-            self._last_frame = time.monotonic()
+            self._frames += 1
             quiet = self._quiet_since()
-            if quiet is None or self._last_frame < quiet + GUARD_S:
+            if quiet is None or time.monotonic() < quiet + GUARD_S:
                 self._listener.drop()  # its own voice, or its echo
                 continue
             decision = self._listener.push(frame)
@@ -126,8 +130,9 @@ class MicrophoneSource:
                 put(CommandGiven(decision.heard.command, by_voice=True, heard=decision.heard.text))
 
     def _watch(self, put: Callable[[Arrival], None]) -> None:
-        while not self._stop.wait(0.25):
-            if time.monotonic() - self._last_frame > STALL_S:
+        stall = Stall(STALL_S, WATCH_S)
+        while not self._stop.wait(WATCH_S):
+            if stall.stuck(self._frames):
                 self._fail(put, "it stopped sending sound")
                 return
 

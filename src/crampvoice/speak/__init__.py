@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..core.events import Notice
 from .player import SoundDevicePlayer
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth, VoiceSettings
 from .voice import VoiceSpeaker
 
 
-def build_voice_speaker(settings: VoiceSettings, notify: Callable[[str], None]) -> VoiceSpeaker:
+def build_voice_speaker(settings: VoiceSettings, notify: Callable[[Notice], None]) -> VoiceSpeaker:
     """espeak-ng through pyttsx3, played through PortAudio; DeviceError if either is missing."""
     synth = Pyttsx3Synth(settings)
     try:

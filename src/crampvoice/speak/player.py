@@ -9,6 +9,7 @@ PortAudio has drained its buffers, which through the pulse plugin takes a second
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import threading
 from typing import Any
@@ -19,6 +20,10 @@ from ..core.errors import DeviceError
 NO_OUTPUT_HINT = ("connect speakers or headphones and check the sound settings "
                   "(is PulseAudio or PipeWire running?), or run with --text")
 
+
+# PortAudio's "high" output latency (35 ms through the pulse plugin, against 9 ms for "low"): on a
+# busy machine "low" underran and lost 14 % of a session's speech; a stop may take 26 ms longer.
+LATENCY = "high"
 
 _ALSA_HANDLER: list[Any] = []  # the callback must outlive the call that installs it
 
@@ -55,15 +60,39 @@ class SoundDevicePlayer:
         self._done = threading.Event()
         self._done.set()
         self._ends_at: float | None = None  # when the last sample is heard, in the stream's clock
+        self.frames_pulled = 0  # grows while the device takes samples (silence too): its sign of life
+        self.device = device
+        self._stream: Any = self._open(device)
+
+    def _open(self, device: int | str | None) -> Any:
         try:
-            info = sounddevice.query_devices(device, "output")
-            self.name = str(info["name"])
-            self._stream: Any = sounddevice.RawOutputStream(
-                samplerate=sample_rate_hz, channels=1, dtype="int16", device=device, callback=self._feed,
-                latency="low")
-            self._stream.start()
-        except (ValueError, sounddevice.PortAudioError) as e:
+            info = self._sd.query_devices(device, "output")
+            stream = self._sd.RawOutputStream(samplerate=self.sample_rate_hz, channels=1, dtype="int16",
+                                              device=device, callback=self._feed, latency=LATENCY)
+            stream.start()
+        except (ValueError, self._sd.PortAudioError) as e:
             raise DeviceError(f"no audio output device could be opened ({e})", NO_OUTPUT_HINT) from None
+        self.name = str(info["name"])
+        return stream
+
+    def candidates(self) -> list[int | str | None]:
+        """Where to try playing after a failure: this device again, the default, then every other output."""
+        try:
+            others = [i for i, info in enumerate(self._sd.query_devices()) if info["max_output_channels"] > 0]
+        except self._sd.PortAudioError:
+            others = []
+        return list(dict.fromkeys([self.device, None, *others]))
+
+    def reopen(self, device: int | str | None) -> None:
+        """Play through a new stream on `device` from now on, and close the old one.
+
+        DeviceError if it cannot be opened. May block for long on a frozen sound server: call
+        it from a thread nobody waits on.
+        """
+        stream = self._open(device)
+        with self._lock:
+            old, self._stream = self._stream, stream
+        _close(old, self._sd)
 
     def play(self, audio: Audio) -> threading.Event:
         """Start playing at once; the event is set when the sound has been heard, or stopped."""
@@ -82,15 +111,18 @@ class SoundDevicePlayer:
 
     def close(self) -> None:
         self.stop()
-        try:
-            self._stream.abort()
-            self._stream.close()
-        except self._sd.PortAudioError:
-            pass  # the device has gone already
+        _close(self._stream, self._sd)
+
+    def abandon(self) -> None:
+        """Leave the stream be: a thread is stuck inside PortAudio on a frozen sound server, where
+        every call waits 30 s. PortAudio's own clean-up at exit would wait on it too, and a person
+        must not be kept from ending the program; the system frees the device when we are gone."""
+        atexit.unregister(getattr(self._sd, "_exit_handler", self.abandon))
 
     def _feed(self, out: Any, frames: int, when: Any, _status: Any) -> None:
         wanted = frames * SAMPLE_WIDTH_BYTES
         with self._lock:
+            self.frames_pulled += frames
             chunk = self._data[self._position:self._position + wanted]
             self._position += len(chunk)
             out[:len(chunk)] = chunk
@@ -103,3 +135,11 @@ class SoundDevicePlayer:
                 self._ends_at = heard_at + len(chunk) / SAMPLE_WIDTH_BYTES / self.sample_rate_hz
             if self._ends_at is not None and now >= self._ends_at:
                 self._done.set()
+
+
+def _close(stream: Any, sd: Any) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except sd.PortAudioError:
+        pass  # the device has gone already

@@ -1,71 +1,106 @@
-"""The speaker that talks: sentences synthesised and played by one worker thread.
+"""The speaker that talks: one thread synthesises, another plays, and a third recovers.
 
-The session only ever queues text or flags a stop, so it never waits on audio. A
-watchdog thread notices an audio call that hangs (a frozen sound server, a device
-pulled out) and turns the speaker into a silent one, says so once through `notify`,
-and reports idle so the session goes on in text.
+The session only ever queues text or flags a stop, so it never waits on audio. Synthesis
+runs a sentence ahead of playback, so a busy machine delays speech a little rather than
+leaving it starved. The watchdogs judge the device, not the machine's speed:
+
+- playback is given up on only when the device stops taking samples (`watchdog.Stall`),
+  however slowly this machine runs us;
+- synthesis involves no device: its limit grows with the text and with the slowest
+  synthesis seen in this session.
+
+When the device stops answering, the speaker says so once through `notify`, carries on in
+text at the pace of speech (`TextSpeaker`), and keeps trying: the same device reopened, the
+default one, then each other output. When one answers it says so, aloud too, and speaks
+again. When synthesis fails but the device still plays, a sentence made at the start says
+aloud that the voice has stopped: nobody listening is left in silence without a word.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
 
 from ..audio import Audio, tone
 from ..core.errors import DeviceError
+from ..core.events import DeviceBack, DeviceFailed, Notice
+from ..core.phrases import SPEECH_BACK, SPEECH_LOST
 from ..core.timeline import SENTENCE_GAP_S
+from ..watchdog import Stall
 from .player import SoundDevicePlayer
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth, VoiceSettings
+from .text import TextSpeaker
 
-STALL_S = 2.0  # an audio call this much later than it should be is a hung device
+STALL_S = 2.0  # the device took no samples this long, while we were awake to see it: it is gone
 POLL_S = 0.005  # how often playback checks for a stop
-_T = TypeVar("_T")
+SYNTH_FLOOR_S = 10.0  # the least time a sentence's synthesis is allowed...
+SYNTH_SLACK = 20.0  # ...or this many times the slowest synthesis so far, character for character
+DRAIN_S = 1.0  # a sentence is surely heard once the device has taken this much more than it
+RETRY_S = 2.0  # recovering: how long the device is watched for samples taken before the next try
+_Sentence = tuple[int, str, bool]  # generation, text, crowded (a cue behind speech: a soft tone)
+_Sound = tuple[int, Audio | str | None]  # generation, the audio (str: why synthesis failed; None: nothing)
 
 
 class VoiceSpeaker:
     def __init__(self, synth: Pyttsx3Synth, player: SoundDevicePlayer, settings: VoiceSettings,
-                 notify: Callable[[str], None]) -> None:
+                 notify: Callable[[Notice], None]) -> None:
         self._synth, self._player, self._settings, self._notify = synth, player, settings, notify
         self._levels = (0, 0)
         self._tone = tone(ESPEAK_RATE_HZ)
+        self._text = TextSpeaker()  # stands in, at the pace of speech, while speech is out
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[int, str, bool] | None] = queue.SimpleQueue()
+        self._sentences: queue.SimpleQueue[_Sentence | None] = queue.SimpleQueue()
+        self._sounds: queue.SimpleQueue[_Sound | None] = queue.SimpleQueue()
+        self._in_flight: collections.deque[tuple[int, str]] = collections.deque()  # said, not yet done
         self._pending = 0
         self._generation = 0
         self._idle: Callable[[], None] | None = None
-        self._must_end_by: float | None = None  # the watchdog's deadline for the audio call under way
-        self.dead = False
+        self.dead = False  # speech is out: text at speech's pace until the device answers again
         self._last_end = 0.0  # when the last sentence finished or was cut
         self._playing = False
+        self._farewell: Audio | None = None  # SPEECH_LOST, made while synthesis still works
+        self._synth_since: float | None = None  # when the synthesis under way began
+        self._synth_limit_s = SYNTH_FLOOR_S
+        self._synth_s_per_char = 0.0  # the slowest synthesis seen
         self._closed = threading.Event()
-        self._worker = threading.Thread(target=self._work, daemon=True, name="crampvoice-speech")
-        self._watchdog = threading.Thread(target=self._watch, daemon=True, name="crampvoice-watchdog")
-        self._worker.start()
-        self._watchdog.start()
+        self._recovery: threading.Thread | None = None
+        self.abandoned = False  # closed with a thread still inside the audio library: see close()
+        self._threads = [threading.Thread(target=self._synthesise, daemon=True, name="crampvoice-synth"),
+                         threading.Thread(target=self._play_all, daemon=True, name="crampvoice-speech")]
+        for thread in self._threads:
+            thread.start()
 
     # -- the Speaker port (called from the session's thread; never blocks) -------------
 
     def say(self, text: str, cue: bool = False) -> None:
         with self._lock:
-            if self.dead:
+            if not self.dead:
+                crowded = cue and self._pending > 0
+                self._pending += 1
+                self._in_flight.append((self._generation, text))
+                self._sentences.put((self._generation, text, crowded))
                 return
-            crowded = cue and self._pending > 0  # a cue behind speech becomes a soft tone
-            self._pending += 1
-            self._queue.put((self._generation, text, crowded))
+        self._text.say(text, cue)
 
     def silence(self) -> None:
         with self._lock:
             self._generation += 1
+        self._text.silence()
 
     def when_idle(self, callback: Callable[[], None]) -> None:
         with self._lock:
             if self._pending > 0 and not self.dead:
                 self._idle = callback
                 return
-        callback()
+            dead = self.dead
+        if dead:
+            self._text.when_idle(callback)
+        else:
+            callback()
 
     def adjust(self, setting: str, level: int) -> None:
         rate, volume = self._levels
@@ -76,81 +111,155 @@ class VoiceSpeaker:
 
     def close(self) -> None:
         self.silence()
-        self._queue.put(None)
         self._closed.set()
-        self._worker.join(timeout=1.0)
-        if not self._worker.is_alive():
+        self._sentences.put(None)
+        self._text.close()
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+        if any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
+            self._player.abandon()  # a thread may be inside PortAudio on a frozen server
+            self.abandoned = True
+        else:
             self._player.close()
             self._synth.close()
 
-    # -- the worker --------------------------------------------------------------------
+    # -- synthesis, a sentence ahead -----------------------------------------------------
 
-    def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
+    def _synthesise(self) -> None:
+        while (item := self._sentences.get()) is not None:
             generation, text, crowded = item
+            sound: Audio | str | None = None
             if generation == self._generation and not self.dead:
                 try:
-                    self._speak(generation, text, crowded)
+                    sound = self._tone if crowded else self._timed_synth(text)
                 except DeviceError as e:
-                    self._fail(e.message)
+                    sound = e.message
+            self._sounds.put((generation, sound))
+            if self._farewell is None:
+                try:
+                    self._farewell = self._timed_synth(SPEECH_LOST)
+                except DeviceError:
+                    self._farewell = self._tone
+        self._sounds.put(None)
+
+    def _timed_synth(self, text: str) -> Audio:
+        """Synthesise, telling the player's thread how long it may take: it watches (`_next_sound`)."""
+        self._synth_limit_s = max(SYNTH_FLOOR_S, SYNTH_SLACK * self._synth_s_per_char * len(text))
+        self._synth_since = started = time.monotonic()
+        try:
+            self._synth.apply(self._settings.at_levels(*self._levels))
+            audio = self._synth.synth(text)
+        finally:
+            self._synth_since = None
+        self._synth_s_per_char = max(self._synth_s_per_char, (time.monotonic() - started) / max(1, len(text)))
+        return audio
+
+    # -- playback --------------------------------------------------------------------------
+
+    def _play_all(self) -> None:
+        while (item := self._next_sound()) is not None:
+            generation, sound = item
+            if isinstance(sound, str):
+                self._give_up(f"espeak-ng stopped making speech ({sound})", recoverable=False)
+            elif sound is not None and sound.frames > 0 and generation == self._generation and not self.dead:
+                self._play(generation, sound)
             self._one_done()
 
-    def _speak(self, generation: int, text: str, crowded: bool) -> None:
-        audio: Audio
-        if crowded:
-            audio = self._tone
-        else:
-            self._synth.apply(self._settings.at_levels(*self._levels))
-            audio = self._guarded(STALL_S, lambda: self._synth.synth(text))
+    def _next_sound(self) -> _Sound | None:
+        """The next synthesised sentence; a synthesis far slower than any so far is a hung one."""
+        while not self._closed.is_set():
+            try:
+                return self._sounds.get(timeout=0.1)
+            except queue.Empty:
+                since = self._synth_since
+                if since is not None and time.monotonic() - since > self._synth_limit_s:
+                    self._give_up("espeak-ng stopped answering", recoverable=False)
+        return None
+
+    def _play(self, generation: int, audio: Audio) -> None:
         while time.monotonic() < self._last_end + SENTENCE_GAP_S:  # a breath between sentences
             if generation != self._generation:
                 return
             time.sleep(POLL_S)
-        if generation != self._generation or audio.frames == 0:
+        if generation != self._generation:
             return
         self._playing = True  # from here the microphone is not listened to (quiet_since)
         try:
-            done = self._guarded(STALL_S, lambda: self._player.play(audio))
-            self._must_end_by = time.monotonic() + audio.duration_s + STALL_S
-            while not done.wait(POLL_S):
-                if generation != self._generation or self._closed.is_set():
-                    self._player.stop()
-                    break
+            heard = self._played(audio, lambda: generation != self._generation or self._closed.is_set())
         finally:
-            self._must_end_by = None
             self._last_end = time.monotonic()
             self._playing = False
+        if not heard:
+            self._give_up("the audio device stopped answering", recoverable=True)
 
-    def _guarded(self, limit_s: float, call: Callable[[], _T]) -> _T:
-        self._must_end_by = time.monotonic() + limit_s
-        try:
-            return call()
-        finally:
-            self._must_end_by = None
+    def _played(self, audio: Audio, cut: Callable[[], bool]) -> bool:
+        """Play to the end, or until `cut()`; False if the device stopped taking samples."""
+        done = self._player.play(audio)
+        stall = Stall(STALL_S, POLL_S)
+        heard_by = self._player.frames_pulled + audio.frames + round(DRAIN_S * self._player.sample_rate_hz)
+        while not done.wait(POLL_S):
+            if self._player.frames_pulled >= heard_by:  # the device's own clock, if its latency figures are off
+                return True
+            if cut():
+                self._player.stop()
+                return True
+            if stall.stuck(self._player.frames_pulled):
+                self._player.stop()
+                return False
+        return True
 
     def _one_done(self) -> None:
         callback = None
         with self._lock:
+            self._in_flight.popleft()
             self._pending -= 1
             if self._pending == 0:
                 callback, self._idle = self._idle, None
         if callback is not None:
             callback()
 
-    def _fail(self, reason: str) -> None:
+    # -- giving out, and coming back ---------------------------------------------------------
+
+    def _give_up(self, reason: str, recoverable: bool) -> None:
+        """Carry on in text: what was still to be said takes its time there; tell the person once."""
         with self._lock:
             if self.dead:
                 return
             self.dead = True
+            unsaid = [text for generation, text in self._in_flight if generation == self._generation]
+            self._generation += 1
             callback, self._idle = self._idle, None
-        self._notify(f"Speech output stopped working: {reason}. Carrying on in text; "
-                     "'crampvoice doctor' shows what is wrong.")
+        if not recoverable and self._farewell is not None:
+            self._played(self._farewell, self._closed.is_set)  # the device still plays: say so aloud
+        for text in unsaid:
+            self._text.say(text)
         if callback is not None:
-            callback()
+            self._text.when_idle(callback)
+        then = ("it speaks again by itself when the device answers" if recoverable
+                else "'crampvoice doctor' shows what is wrong")
+        self._notify(DeviceFailed(f"Speech output stopped working: {reason}. Carrying on in text; {then}."))
+        if recoverable:
+            self._recovery = threading.Thread(target=self._recover, daemon=True, name="crampvoice-speech-back")
+            self._recovery.start()
 
-    def _watch(self) -> None:
-        while not self._closed.wait(0.1):
-            must_end_by = self._must_end_by
-            if must_end_by is not None and time.monotonic() > must_end_by:
-                self._fail("the audio device stopped answering")
+    def _recover(self) -> None:
+        """Until a device answers: watch this one, then reopen it, the default, each other output in turn."""
+        tries = self._player.candidates()
+        attempt = 0
+        while not self._answers():
+            if self._closed.is_set():
                 return
+            with contextlib.suppress(DeviceError):
+                self._player.reopen(tries[attempt % len(tries)])
+            attempt += 1
+        with self._lock:
+            self.dead = False
+        self._notify(DeviceBack("Speech output is working again; speaking from here on."))
+        self.say(SPEECH_BACK)
+
+    def _answers(self) -> bool:
+        """Whether the device takes samples at least at half their pace, over RETRY_S."""
+        before = self._player.frames_pulled
+        if self._closed.wait(RETRY_S):
+            return False
+        return self._player.frames_pulled - before >= self._player.sample_rate_hz * RETRY_S / 2
