@@ -66,6 +66,7 @@ def _first(*values: _T | None) -> _T:
 
 
 RETRIES = 2
+SHORTEST_SHARE = 1 / 3  # of a sentence's expected length: shorter is a cut-short synthesis
 
 
 class Pyttsx3Synth:
@@ -101,9 +102,9 @@ class Pyttsx3Synth:
         """The sentence as audio, its silent lead-in and tail trimmed.
 
         A run of pyttsx3's espeak driver can end on the previous sentence's last callback and
-        save an empty file (seen: the second sentence of every other Pyttsx3Synth made in one
-        process, and a `render` that came out 17 s short): an empty result for words, like a
-        failed one, is tried again.
+        save an empty file, or, on a busy machine, one cut short (seen: the second sentence of
+        every other Pyttsx3Synth made in one process, and `show` and `render` 17 s apart): a
+        result far shorter than its words take at this rate, like a failed one, is tried again.
         """
         for attempt in range(RETRIES + 1):
             try:
@@ -112,9 +113,15 @@ class Pyttsx3Synth:
                 if attempt == RETRIES:
                     raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
                 continue
-            if audio.frames > 0 or not any(c.isalnum() for c in text):
+            if self._whole(audio, text):
                 return audio
         return audio
+
+    def _whole(self, audio: Audio, text: str) -> bool:
+        """Not cut short: at least a third of the time its words take at the rate set."""
+        words = sum(any(c.isalnum() for c in w) for w in text.split())
+        rate_wpm = (self._applied or VoiceSettings()).rate_wpm
+        return audio.duration_s >= SHORTEST_SHARE * words * 60 / rate_wpm and (audio.frames > 0 or not words)
 
     def _synth_once(self, text: str) -> Audio:
         self._path.unlink(missing_ok=True)
