@@ -174,10 +174,10 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
                         view: TextView) -> MicrophoneSource | None:
     """A listening microphone, or, saying why once, none (the keys work either way)."""
     from .listen.mic import MicrophoneSource, find_device
-    from .listen.recognizer import Recognizer
+    from .listen.sphinx import SphinxRecognizer
 
     try:
-        recognizer = Recognizer(vocabulary)
+        recognizer = SphinxRecognizer(vocabulary)
         source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic))
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
@@ -303,10 +303,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_recognize(args: argparse.Namespace) -> int:
     from .listen.files import read_audio
-    from .listen.recognizer import Recognizer
+    from .listen.sphinx import SphinxRecognizer
     from .listen.stream import recognize
 
-    recognizer = Recognizer(Vocabulary(load_settings().words))
+    recognizer = SphinxRecognizer(Vocabulary(load_settings().words))
     failed = False
     for name in args.files:
         try:
