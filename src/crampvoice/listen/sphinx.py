@@ -43,7 +43,8 @@ class Tuning:
 class SphinxRecognizer:
     """A `Recognizer` for any voice, out of the box: the commands' phrases against a loop of phones."""
 
-    def __init__(self, vocabulary: Vocabulary, tuning: Tuning = Tuning()) -> None:
+    def __init__(self, vocabulary: Vocabulary, tuning: Tuning = Tuning(), skip: frozenset[str] = frozenset()) -> None:
+        """`skip`: phrases heard another way (the person's own takes of them), left out here."""
         try:
             from pocketsphinx import Decoder, get_model_path
         except ImportError as e:
@@ -51,10 +52,11 @@ class SphinxRecognizer:
         self.tuning = tuning
         model = Path(get_model_path()) / "en-us"
         pronunciations = _pronunciations(model / "cmudict-en-us.dict", vocabulary)
-        self._phrases = {c: tuple(p for p in ps if all(w in pronunciations for w in p.split()))
+        self._phrases = {c: tuple(p for p in ps if p not in skip and all(w in pronunciations for w in p.split()))
                          for c, ps in vocabulary.phrases.items()}
         self._by_phrase = {p: c for c, ps in self._phrases.items() for p in ps}
-        self.unknown = tuple(p for ps in vocabulary.phrases.values() for p in ps if p not in self._by_phrase)
+        self.unknown = tuple(p for ps in vocabulary.phrases.values() for p in ps
+                             if p not in self._by_phrase and p not in skip)
         with tempfile.TemporaryDirectory(prefix="crampvoice-") as folder:
             dictionary = Path(folder) / "words.dict"
             entries = [f"{w} {pron}" for w, prons in pronunciations.items() for pron in prons]
