@@ -27,6 +27,8 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,7 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 SPEAKERS = ("george", "jackson", "lucas")
 COMMANDS = (Command.NEXT, Command.BACK, Command.REPEAT, Command.PAUSE, Command.RESUME, Command.STOP, Command.HELP)
 TAUGHT = len(COMMANDS)
+MEASURES = ("right", "right 10 dB", "false: own other words", "false: other people's speech", "false: noise")
 
 
 def clip(folder: Path, digit: int, speaker: str, take: int) -> Audio:
@@ -64,9 +67,9 @@ def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator) -
     return Audio(np.clip(x + gain * n, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
 
 
-def heard_as(recognizer: Recognizer, audio: Audio) -> tuple[Command | None, int | None]:
+def heard_as(recognizer: Recognizer, audio: Audio) -> Command | None:
     decision = recognize(audio, recognizer)
-    return (decision.heard.command if decision else None), (decision.decided_ms if decision else None)
+    return decision.heard.command if decision else None
 
 
 def stock(mapping: dict[str, Command]) -> Callable[[Audio], Command | None]:
@@ -91,7 +94,104 @@ def percent(hits: list[bool]) -> float:
     return 100 * sum(hits) / len(hits) if hits else float("nan")
 
 
-def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
+@dataclass
+class Run:
+    args: argparse.Namespace
+    others: list[tuple[str, Audio]]  # (kind, audio) of speech-dev's non-commands
+    noises: list[Audio]
+    embedder: Embedder
+    figures: dict[str, list[float]] = field(default_factory=dict)
+    build_s: list[float] = field(default_factory=list)
+    decide_s: list[float] = field(default_factory=list)
+
+    def add(self, key: str, value: float) -> None:
+        self.figures.setdefault(key, []).append(value)
+
+    def clip(self, digit: int, speaker: str, take: int) -> Audio:
+        return clip(self.args.data, digit, speaker, take)
+
+
+def teach_and_measure(run: Run, speaker: str, k: int, seed: int) -> tuple[PersonalRecognizer, dict[str, Command]]:
+    """Teach K takes of seven digits, then hear every other take, the untaught digits and others."""
+    rng = np.random.default_rng(seed)
+    digits = rng.permutation(10)
+    taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
+    order = {int(d): rng.permutation(50) for d in taught}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for d, command in zip(taught, COMMANDS, strict=True):
+            for t in order[int(d)][:k]:
+                takes.add(run.clip(int(d), speaker, int(t)), command, DIGITS[d], root)
+        started = time.perf_counter()
+        built = build_from_takes(root, run.embedder)
+        run.build_s.append(time.perf_counter() - started)
+    assert built.model is not None
+    personal = PersonalRecognizer(built.model, run.embedder)
+    hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
+    for d, command in zip(taught, COMMANDS, strict=True):
+        for t in order[int(d)][k:]:
+            audio = run.clip(int(d), speaker, int(t))
+            started = time.perf_counter()
+            hits["right"].append(heard_as(personal, audio) is command)
+            run.decide_s.append(time.perf_counter() - started)
+            noisy_audio = noisy(audio, run.noises[t % len(run.noises)], 10, rng)
+            hits["right 10 dB"].append(heard_as(personal, noisy_audio) is command)
+    for d in untaught:
+        hits["false: own other words"] += [heard_as(personal, run.clip(int(d), speaker, t)) is not None
+                                           for t in range(50)]
+    for kind, audio in run.others:
+        key = "false: noise" if kind == "noise" else "false: other people's speech"
+        hits[key].append(heard_as(personal, audio) is not None)
+    for key, found in hits.items():
+        run.add(f"{k}|{key}", percent(found))
+    return personal, {DIGITS[d]: c for d, c in zip(taught, COMMANDS, strict=True)}
+
+
+def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, words: dict[str, Command]) -> None:
+    """How the same takes are heard as `run` hears them, and by the ways there are without teaching."""
+    vocabulary = Vocabulary({c: (w,) for w, c in words.items()})
+    sphinx = SphinxRecognizer(vocabulary)
+    combined = Combined(personal, SphinxRecognizer(vocabulary, skip=frozenset(words)))
+    ways: dict[str, Callable[[Audio], Command | None]] = {
+        "as run hears (personal + general)": partial(heard_as, combined),
+        "today's recogniser": partial(heard_as, sphinx),
+        "stock recognize_sphinx": stock(words)}
+    sample = [(d, t) for d in range(10) for t in range(run.args.baseline_takes)]
+    for name, hear in ways.items():
+        hits, wrong = [], []
+        for d, t in sample:
+            got, expected = hear(run.clip(d, speaker, t)), words.get(DIGITS[d])
+            if expected is None:
+                wrong.append(got is not None)
+            else:
+                hits.append(got is expected)
+        run.add(f"base|{name}|right", percent(hits))
+        run.add(f"base|{name}|false", percent(wrong))
+        run.add(f"base|{name}|speech", percent([hear(a) is not None for kind, a in run.others if kind != "noise"]))
+
+
+def report(run: Run) -> None:
+    ks = run.args.takes
+    print(f"| measure (3 people of personal-dev, {run.args.seeds} seeds, 7 words taught) | "
+          + " | ".join(f"{k} take{'s' if k > 1 else ''} a word" for k in ks) + " |")
+    print("|---|" + "---|" * len(ks))
+    for key in MEASURES:
+        print(f"| {key} | " + " | ".join(f"{statistics.mean(run.figures[f'{k}|{key}']):.1f} %" for k in ks) + " |")
+    print()
+    print(f"| the same people, {run.args.baseline_takes} takes of each digit, {ks[0]} taught | right | "
+          "false (untaught digits) | false (other people's speech) |")
+    print("|---|---|---|---|")
+    for name in ("as run hears (personal + general)", "today's recogniser", "stock recognize_sphinx"):
+        print(f"| {name} | " + " | ".join(f"{statistics.mean(run.figures[f'base|{name}|{m}']):.1f} %"
+                                         for m in ("right", "false", "speech")) + " |")
+    print()
+    decide = sorted(run.decide_s)
+    print(f"model built in p50 {statistics.median(run.build_s):.1f} s / max {max(run.build_s):.1f} s; an utterance "
+          f"heard in p50 {1000 * statistics.median(decide):.0f} ms / p95 {1000 * decide[int(0.95 * len(decide))]:.0f}"
+          " ms of compute (the whole clip through the streaming path, endpointing included)")
+
+
+def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--takes", type=int, nargs="+", default=[3, 1])
@@ -105,83 +205,14 @@ def main() -> None:  # noqa: PLR0915 - one measurement, read top to bottom
     others = [(r["kind"], to_mono_16k(read_audio(args.speech / r["file"]))) for r in rows if r["kind"] != "command"]
     noises = [a for kind, a in others if kind == "noise"] or [Audio(np.random.default_rng(1).normal(
         0, 300, 16000 * 5).astype("<i2").tobytes(), 16000)]
-    embedder = Embedder()
-    figures: dict[str, list[float]] = {}
-    times = {"build": [], "decide": []}
-
-    def add(key: str, value: float) -> None:
-        figures.setdefault(key, []).append(value)
-
+    run = Run(args, others, noises, Embedder())
     for k in args.takes:
         for speaker in SPEAKERS:
             for seed in range(args.seeds):
-                rng = np.random.default_rng(seed)
-                digits = rng.permutation(10)
-                taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
-                order = {int(d): rng.permutation(50) for d in taught}
-                with tempfile.TemporaryDirectory() as folder:
-                    root = Path(folder)
-                    for d, command in zip(taught, COMMANDS, strict=True):
-                        for t in order[int(d)][:k]:
-                            takes.add(clip(args.data, int(d), speaker, int(t)), command, DIGITS[d], root)
-                    started = time.perf_counter()
-                    built = build_from_takes(root, embedder)
-                    times["build"].append(time.perf_counter() - started)
-                assert built.model is not None
-                personal = PersonalRecognizer(built.model, embedder)
-                right, right10, fa_own, fa_speech, fa_noise = [], [], [], [], []
-                for d, command in zip(taught, COMMANDS, strict=True):
-                    for t in order[int(d)][k:]:
-                        audio = clip(args.data, int(d), speaker, int(t))
-                        started = time.perf_counter()
-                        got, _ = heard_as(personal, audio)
-                        times["decide"].append(time.perf_counter() - started)
-                        right.append(got is command)
-                        right10.append(heard_as(personal, noisy(audio, noises[t % len(noises)], 10, rng))[0] is command)
-                for d in untaught:
-                    fa_own += [heard_as(personal, clip(args.data, int(d), speaker, t))[0] is not None
-                               for t in range(50)]
-                for kind, audio in others:
-                    (fa_noise if kind == "noise" else fa_speech).append(heard_as(personal, audio)[0] is not None)
-                for key, hits in (("right", right), ("right 10 dB", right10), ("false: own other words", fa_own),
-                                  ("false: other people's speech", fa_speech), ("false: noise", fa_noise)):
-                    add(f"{k}|{key}", percent(hits))
+                personal, words = teach_and_measure(run, speaker, k, seed)
                 if k == args.takes[0] and seed == 0:
-                    words = {DIGITS[d]: c for d, c in zip(taught, COMMANDS, strict=True)}
-                    vocabulary = Vocabulary({c: (w,) for w, c in words.items()})
-                    sphinx = SphinxRecognizer(vocabulary)
-                    hear_stock = stock(words)
-                    combined = Combined(personal, SphinxRecognizer(vocabulary, skip=frozenset(words)))
-                    sample = [(d, t) for d in range(10) for t in range(args.baseline_takes)]
-                    for name, hear in (("today's recogniser", lambda a: heard_as(sphinx, a)[0]),
-                                       ("stock recognize_sphinx", hear_stock),
-                                       ("as run hears (personal + general)", lambda a: heard_as(combined, a)[0])):
-                        hits, wrong = [], []
-                        for d, t in sample:
-                            got = hear(clip(args.data, d, speaker, t))
-                            expected = words.get(DIGITS[d])
-                            (hits if expected else wrong).append(got is expected if expected else got is not None)
-                        add(f"base|{name}|right", percent(hits))
-                        add(f"base|{name}|false", percent(wrong))
-                        add(f"base|{name}|speech", percent([hear(a) is not None for kind, a in others
-                                                            if kind != "noise"]))
-    print(f"| measure (3 people of personal-dev, {args.seeds} seeds, 7 words taught) | "
-          + " | ".join(f"{k} take{'s' if k > 1 else ''} a word" for k in args.takes) + " |")
-    print("|---|" + "---|" * len(args.takes))
-    for key in ("right", "right 10 dB", "false: own other words", "false: other people's speech", "false: noise"):
-        print(f"| {key} | " + " | ".join(f"{statistics.mean(figures[f'{k}|{key}']):.1f} %" for k in args.takes) + " |")
-    print()
-    print(f"| the same people, {args.baseline_takes} takes of each digit | right | false (untaught digits) | "
-          "false (other people's speech) |")
-    print("|---|---|---|---|")
-    for name in ("as run hears (personal + general)", "today's recogniser", "stock recognize_sphinx"):
-        print(f"| {name} | " + " | ".join(f"{statistics.mean(figures[f'base|{name}|{m}']):.1f} %"
-                                         for m in ("right", "false", "speech")) + " |")
-    print()
-    decide = sorted(times["decide"])
-    print(f"model built in p50 {statistics.median(times['build']):.1f} s / max {max(times['build']):.1f} s; "
-          f"an utterance heard in p50 {1000 * statistics.median(decide):.0f} ms / "
-          f"p95 {1000 * decide[int(0.95 * len(decide))]:.0f} ms of compute (the whole clip, endpointing included)")
+                    measure_baselines(run, speaker, personal, words)
+    report(run)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def cmd_teach(args: argparse.Namespace) -> int:
         stack.callback(speaker.close)
         view = _view()
         teacher = teach.Teacher(speaker, view, capture, _keys(), build=_build_sentence)
-        return 0 if teacher.teach(words, room=not args.commands) else 1
+        teacher.teach(words, room=not args.commands)  # stopped or not, what was said is kept
+        return 0
 
 
 def cmd_words_list(args: argparse.Namespace) -> int:
@@ -99,7 +100,7 @@ def cmd_words_add(args: argparse.Namespace) -> int:
             words = [teach.Word(command, args.word, takes.counts(takes.takes()).get((command, args.word), 0)
                                 + takes.TAKES_PER_WORD)]
             if not teacher.teach(words, room=False):
-                return 1
+                return 0
     print(_build_sentence())
     return 0
 

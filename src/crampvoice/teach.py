@@ -70,7 +70,7 @@ class Teacher:
         try:
             have = takes.counts(takes.takes())
             todo = [w for w in words if have.get((w.command, w.word), 0) < w.takes]
-            self._say(f"Teaching crampvoice your voice: {len(todo)} words. Say each one when asked, "
+            self._say(f"Teaching crampvoice your voice: {_count(len(todo), 'word')}. Say each one when asked, "
                       "as you would mid-cramp. Keys: r records the last one again, Enter skips a word, "
                       "s stops; what you have said is kept.")
             for word in todo:
@@ -143,3 +143,7 @@ class Teacher:
                 return
             pcm += frame
         takes.add(Audio(bytes(pcm), SAMPLE_RATE_HZ), None, takes.ROOM)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
