@@ -6,12 +6,16 @@ import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .audio import Audio
 from .core.commands import Command, normalise
 from .core.errors import CrampvoiceError
 from .core.ports import Source, Speaker
 from .view import TextView
+
+if TYPE_CHECKING:
+    from .teach import Teacher
 
 COMMANDS = {c.value: c for c in Command if c is not Command.SWITCH}
 
@@ -42,23 +46,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_teach(args: argparse.Namespace) -> int:
     from . import teach
-    from .listen.capture import Capture
-    from .listen.mic import find_device
 
     unknown = [c for c in args.commands if c not in COMMANDS]
     if unknown:
         raise CrampvoiceError(f"{unknown[0]!r} is not a command", f"commands are: {', '.join(sorted(COMMANDS))}")
     chosen: list[Command] = [COMMANDS[c] for c in args.commands] or list(teach.ORDER)
-    words = teach.plan(chosen, others=not args.commands)
     with ExitStack() as stack:
-        capture = Capture(find_device(args.mic))
-        stack.callback(capture.close)
-        speaker = _speaker(args.text)
-        stack.callback(speaker.close)
-        view = _view()
-        teacher = teach.Teacher(speaker, view, capture, _keys(), build=_build_sentence)
-        teacher.teach(words, room=not args.commands)  # stopped or not, what was said is kept
-        return 0
+        teacher = _teacher(stack, args.mic, args.text)
+        teacher.teach(teach.plan(chosen, others=not args.commands), room=not args.commands)
+        teacher.say(_build_sentence())  # stopped or not, what was said is kept and learnt
+    return 0
 
 
 def cmd_words_list(args: argparse.Namespace) -> int:
@@ -82,25 +79,19 @@ def cmd_words_add(args: argparse.Namespace) -> int:
     args.files = [*args.files, *args.extra]
     if not normalise(args.word):
         raise CrampvoiceError(f"{args.word!r} has no letters or digits to say", "give the word as it is said")
-    if args.files:
-        recordings = [_spoken(Path(name)) for name in args.files]  # all read before any is kept
-        for audio in recordings:
-            takes.add(audio, command, args.word)
-        print(f"Kept {len(recordings)} take(s) of {args.word!r} for {command.value}.")
-    else:
+    if not args.files:  # three takes from the microphone
         from . import teach
-        from .listen.capture import Capture
-        from .listen.mic import find_device
 
         with ExitStack() as stack:
-            capture = Capture(find_device(args.mic))
-            stack.callback(capture.close)
-            speaker = _speaker(text=True)
-            teacher = teach.Teacher(speaker, _view(), capture, _keys(), build=lambda: "")
-            words = [teach.Word(command, args.word, takes.counts(takes.takes()).get((command, args.word), 0)
-                                + takes.TAKES_PER_WORD)]
-            if not teacher.teach(words, room=False):
-                return 0
+            teacher = _teacher(stack, args.mic, text=True)
+            have = takes.counts(takes.takes()).get((command, args.word), 0)
+            teacher.teach([teach.Word(command, args.word, have + takes.TAKES_PER_WORD)], room=False)
+            teacher.say(_build_sentence())
+        return 0
+    recordings = [_spoken(Path(name)) for name in args.files]  # all read before any is kept
+    for audio in recordings:
+        takes.add(audio, command, args.word)
+    print(f"Kept {len(recordings)} take(s) of {args.word!r} for {command.value}.")
     print(_build_sentence())
     return 0
 
@@ -134,6 +125,19 @@ def _build_sentence() -> str:
     return build_from_takes().summary
 
 
+def _teacher(stack: ExitStack, mic: str | None, text: bool) -> Teacher:
+    """A teaching session's parts, closed with `stack`."""
+    from .listen.capture import Capture
+    from .listen.mic import find_device
+    from .teach import Teacher
+
+    capture = Capture(find_device(mic))
+    stack.callback(capture.close)
+    speaker = _speaker(text)
+    stack.callback(speaker.close)
+    return Teacher(speaker, TextView(sys.stdout), capture, _keys())
+
+
 def _speaker(text: bool) -> Speaker:
     from .settings import load_settings
     from .speak import build_voice_speaker
@@ -150,10 +154,6 @@ def _speaker(text: bool) -> Speaker:
     except CrampvoiceError as e:
         print(f"Speech is off: {e.message}. Showing the prompts as text.", file=sys.stderr)
         return TextSpeaker()
-
-
-def _view() -> TextView:
-    return TextView(sys.stdout)
 
 
 def _keys() -> Source:

@@ -4,7 +4,8 @@ It asks for each command's main word three times, a few everyday phrases that ar
 commands, and a moment of the room's own sound; every take is kept as a WAV file in the
 person's voice folder (listen/takes.py), and the recogniser is built from them at the end.
 A caregiver can run it with the person: keys redo a take (r), skip a word (Enter) or stop
-(s, q, Esc) and go on later, since a word that has its takes is not asked for again.
+(s, q, Esc) and go on later, since a word that has its takes is not asked for again. The
+caller builds the recogniser from the takes afterwards (listen/hearing.py).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .audio import Audio
+from .core import phrases as P
 from .core.commands import PHRASES, Command
 from .core.events import Arrival, CommandGiven
 from .core.ports import Source, Speaker
@@ -59,7 +61,6 @@ class Teacher:
     view: TextView
     capture: Capture
     keys: Source
-    build: Callable[[], str]  # builds the recogniser from the takes; returns a sentence about it
 
     def __post_init__(self) -> None:
         self._keys: queue.SimpleQueue[Command] = queue.SimpleQueue()
@@ -70,16 +71,15 @@ class Teacher:
         try:
             have = takes.counts(takes.takes())
             todo = [w for w in words if have.get((w.command, w.word), 0) < w.takes]
-            self._say(f"Teaching crampvoice your voice: {_count(len(todo), 'word')}. Say each one when asked, "
+            self.say(f"Teaching crampvoice your voice: {P.count(len(todo), 'word')}. Say each one when asked, "
                       "as you would mid-cramp. Keys: r records the last one again, Enter skips a word, "
                       "s stops; what you have said is kept.")
             for word in todo:
                 if not self._word(word, have.get((word.command, word.word), 0)):
-                    self._say("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
+                    self.say("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
                     return False
             if room and not any(t.word == takes.ROOM for t in takes.takes()):
                 self._room()
-            self._say(self.build())
             return True
         finally:
             self.keys.close()
@@ -94,7 +94,7 @@ class Teacher:
         except queue.Empty:
             return None
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
         """Say it and wait until it has been heard and its echo has died away; then print it, so
         that what the microphone hears after the line appears is the person."""
         self.speaker.say(text)
@@ -110,13 +110,13 @@ class Teacher:
         misses, last = 0, None
         while have < word.takes:
             prompt = f"Say: {word.word}." if last is None else "Again."
-            self._say(f"{prompt} ({have + 1} of {word.takes})" if word.takes > 1 else prompt)
+            self.say(f"{prompt} ({have + 1} of {word.takes})" if word.takes > 1 else prompt)
             audio = record_utterance(self.capture, WAIT_S, cancelled=lambda: not self._keys.empty())
             key = self._pressed()
             if key is Command.STOP:
                 return False
             if key is Command.NEXT:
-                self._say(f"Skipped {word.word}.")
+                self.say(f"Skipped {word.word}.")
                 return True
             if key is Command.REPEAT:
                 if last is not None:
@@ -126,16 +126,16 @@ class Teacher:
             if audio is None:
                 misses += 1
                 if misses >= MISSES:
-                    self._say(f"I heard nothing. Skipping {word.word} for now.")
+                    self.say(f"I heard nothing. Skipping {word.word} for now.")
                     return True
-                self._say("I did not hear that.")
+                self.say("I did not hear that.")
                 continue
             last = takes.add(audio, word.command, word.word)
             have += 1
         return True
 
     def _room(self) -> None:
-        self._say("Last, stay quiet for three seconds, so I know the sound of the room.")
+        self.say("Last, stay quiet for three seconds, so I know the sound of the room.")
         pcm = bytearray()
         for _ in range(round(ROOM_S * 1000 / FRAME_MS)):
             frame = self.capture.frame(timeout_s=2.0)
@@ -143,7 +143,3 @@ class Teacher:
                 return
             pcm += frame
         takes.add(Audio(bytes(pcm), SAMPLE_RATE_HZ), None, takes.ROOM)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import phrases as P
 from ..core.commands import Command, Vocabulary, normalise
 from ..core.errors import SettingsError
 from . import takes
@@ -46,7 +47,7 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
     try:
         if key_path.read_text(encoding="utf-8") == key:
             return Built(PersonalModel.from_bytes(model_path.read_bytes()),
-                         f"Listening for your voice: {_count(words, 'word')} from {_count(len(taught), 'take')}.")
+                         f"Listening for your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')}.")
     except (OSError, ValueError, KeyError):
         pass  # no model yet, or one that cannot be read: build it
     started = time.perf_counter()
@@ -54,7 +55,7 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
     model = PersonalModel.build(_by_label(taught), _others(found, embedder), embedder)
     _write(model_path, model.to_bytes())
     _write(key_path, key.encode())
-    return Built(model, f"Learnt your voice: {_count(words, 'word')} from {_count(len(taught), 'take')} in "
+    return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
                         f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.")
 
 
@@ -95,10 +96,6 @@ class Combined:
             return first
         then = self._both[1].end()
         return then if then.command is not None or then.confidence > first.confidence else first
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _unknown(sphinx: SphinxRecognizer) -> list[str]:
