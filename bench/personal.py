@@ -121,7 +121,9 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int) -> tuple[Person
         root = Path(folder)
         for d, command in zip(taught, COMMANDS, strict=True):
             for t in order[int(d)][:k]:
-                takes.add(run.clip(int(d), speaker, int(t)), command, DIGITS[d], root)
+                take = takes.spoken_part(run.clip(int(d), speaker, int(t)))
+                if take is not None:  # as `words add` does with a recording
+                    takes.add(take, command, DIGITS[d], root)
         started = time.perf_counter()
         built = build_from_takes(root, run.embedder)
         run.build_s.append(time.perf_counter() - started)
@@ -172,7 +174,7 @@ def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, word
 
 def report(run: Run) -> None:
     ks = run.args.takes
-    print(f"| measure (3 people of personal-dev, {run.args.seeds} seeds, 7 words taught) | "
+    print(f"| measure ({len(run.args.speakers)} people of personal-dev, {run.args.seeds} seeds, 7 words taught) | "
           + " | ".join(f"{k} take{'s' if k > 1 else ''} a word" for k in ks) + " |")
     print("|---|" + "---|" * len(ks))
     for key in MEASURES:
@@ -197,6 +199,7 @@ def main() -> None:
     parser.add_argument("--takes", type=int, nargs="+", default=[3, 1])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
+    parser.add_argument("--speakers", nargs="+", default=list(SPEAKERS), choices=SPEAKERS)
     parser.add_argument("--baseline-takes", type=int, default=8, help="takes of each digit the baselines hear")
     args = parser.parse_args()
     if not (args.data / "audio").is_dir():
@@ -207,7 +210,7 @@ def main() -> None:
         0, 300, 16000 * 5).astype("<i2").tobytes(), 16000)]
     run = Run(args, others, noises, Embedder())
     for k in args.takes:
-        for speaker in SPEAKERS:
+        for speaker in args.speakers:
             for seed in range(args.seeds):
                 personal, words = teach_and_measure(run, speaker, k, seed)
                 if k == args.takes[0] and seed == 0:

@@ -99,10 +99,9 @@ def cmd_words_add(args: argparse.Namespace) -> int:
 def _spoken(path: Path) -> Audio:
     """The word in a recording, cut where the microphone path would cut it."""
     from .listen.files import read_audio
-    from .listen.stream import longest_utterance
-    from .listen.takes import TAKE_TIMING
+    from .listen.takes import spoken_part
 
-    utterance = longest_utterance(read_audio(path), TAKE_TIMING)
+    utterance = spoken_part(read_audio(path))
     if utterance is None:
         raise CrampvoiceError(f"{path}: no speech was found in it", "give a recording of the word being said")
     return utterance

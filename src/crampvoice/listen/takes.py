@@ -21,6 +21,7 @@ from ..core.commands import Command, normalise
 from ..core.errors import SettingsError
 from ..settings import data_dir
 from .endpoint import Timing
+from .stream import longest_utterance
 
 OTHER = "other"  # the folder of takes that are no command
 ROOM = "room"  # the room's own sound, among the others
@@ -79,6 +80,12 @@ def add(audio: Audio, command: Command | None, word: str, root: Path | None = No
         raise SettingsError(f"cannot keep the recording in {folder} ({e.strerror or e})",
                             "check that the folder can be written to") from None
     return path
+
+
+def spoken_part(audio: Audio) -> Audio | None:
+    """The word in a recording, cut where the microphone path cuts an utterance (so a take is learnt
+    from exactly what will be heard); None if there is no speech in it."""
+    return longest_utterance(audio, TAKE_TIMING)
 
 
 def remove(word: str, root: Path | None = None) -> list[Path]:
