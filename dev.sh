@@ -5,6 +5,8 @@
 #   ./dev.sh bench           the benchmarks in bench/, printed as a table
 #   ./dev.sh bench listen    listening against stock SpeechRecognition (bench tune: the knobs)
 #   ./dev.sh bench load      speech heard and first sound with busy loops on every core
+#   ./dev.sh bench personal  the personal recogniser on real people, beside the ways without it
+#   ./dev.sh bank            makes the personal recogniser's negatives (src/crampvoice/listen/negatives.npz)
 #   ./dev.sh lint            ruff, mypy and the core's import contract only
 # System packages are installed when we are root (or have password-less sudo) and they are
 # missing; otherwise the exact command to type is printed.
@@ -104,9 +106,16 @@ case "$task" in
     install_packages optional "${AUDIO_PACKAGES[@]}"
     ensure_venv dev
     case "${1:-}" in
-      listen|tune|load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
+      listen|tune|personal) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
+    ;;
+  bank)
+    ensure_python
+    install_packages required espeak-ng
+    ensure_venv
+    exec nice "$VENV/bin/python" bench/bank.py
     ;;
   lint)
     ensure_python
@@ -114,7 +123,7 @@ case "$task" in
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal] | bank | lint"
     exit 2
     ;;
 esac

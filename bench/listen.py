@@ -37,7 +37,7 @@ import corpus  # noqa: E402
 
 from crampvoice.core.commands import PHRASES, Vocabulary  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
-from crampvoice.listen.recognizer import Recognizer, Tuning  # noqa: E402
+from crampvoice.listen.sphinx import SphinxRecognizer, Tuning  # noqa: E402
 from crampvoice.listen.stream import recognize  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "speech-dev"
@@ -60,7 +60,7 @@ class Result:
 
 # -- the two recognisers, one clip at a time (in worker processes) ---------------------------
 
-_recognizer: list[Recognizer] = []
+_recognizer: list[SphinxRecognizer] = []
 
 
 Answer = tuple[str, float, int | None, float]  # command ("" for none), confidence, decided_ms, CPU s
@@ -71,7 +71,7 @@ DEFAULT = Tuning()
 
 def ours(path: str, tuning: Tuning = DEFAULT) -> Answer:
     if not _recognizer or _recognizer[0].tuning != tuning:
-        _recognizer[:] = [Recognizer(Vocabulary(), tuning)]
+        _recognizer[:] = [SphinxRecognizer(Vocabulary(), tuning)]
     started = time.process_time()
     decision = recognize(read_audio(Path(path)), _recognizer[0])
     command = decision.heard.command.value if decision and decision.heard.command else ""
@@ -206,7 +206,7 @@ def _listen_live(which: str, seconds: float) -> None:
     if which == "ours":
         from crampvoice.listen.mic import MicrophoneSource
 
-        source = MicrophoneSource(Recognizer(Vocabulary()), lambda: 0.0)
+        source = MicrophoneSource(SphinxRecognizer(Vocabulary()), lambda: 0.0)
         heard: list[object] = []
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.monotonic()
@@ -297,7 +297,7 @@ def _long_false_accepts(which: str, path: Path) -> int:
         from crampvoice.listen.endpoint import Endpointer, webrtc_vad
         from crampvoice.listen.stream import Listener, frames
 
-        listener = Listener(Recognizer(Vocabulary()), Endpointer(webrtc_vad()))
+        listener = Listener(SphinxRecognizer(Vocabulary()), Endpointer(webrtc_vad()))
         return sum(1 for f in frames(read_audio(path))
                    if (d := listener.push(f)) is not None and d.heard.command is not None)
     sr = speech_recognition()

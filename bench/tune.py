@@ -23,7 +23,7 @@ import corpus
 import listen
 from listen import Result
 
-from crampvoice.listen.recognizer import Tuning
+from crampvoice.listen.sphinx import Tuning
 
 PENALTIES = (1e-3, 1e-2, 1e-1)
 OTHER_WEIGHTS = (1.0, 1e-3)

@@ -131,11 +131,11 @@ def test_a_broken_file_gets_a_sentence_and_the_others_are_still_heard(tmp_path: 
 def test_only_the_commands_on_offer_are_heard() -> None:
     from crampvoice.listen.endpoint import webrtc_vad
     from crampvoice.listen.files import read_audio
-    from crampvoice.listen.recognizer import Recognizer
+    from crampvoice.listen.sphinx import SphinxRecognizer
     from crampvoice.listen.stream import Listener
     from crampvoice.listen.stream import recognize as heard_in
 
-    recognizer = Recognizer(Vocabulary())
+    recognizer = SphinxRecognizer(Vocabulary())
     audio = read_audio(CORPUS / "repeat_clean.wav")
     decision = heard_in(audio, recognizer)
     assert decision is not None and decision.heard.command is Command.REPEAT
@@ -147,13 +147,13 @@ def test_only_the_commands_on_offer_are_heard() -> None:
 
 def test_a_persons_own_words_are_heard_and_unknown_ones_are_named() -> None:
     from crampvoice.listen.files import read_audio
-    from crampvoice.listen.recognizer import Recognizer
+    from crampvoice.listen.sphinx import SphinxRecognizer
     from crampvoice.listen.stream import recognize as heard_in
 
     words = Vocabulary({Command.HELP: ("the weather tonight", "zzyzx")})  # any phrase a caregiver picks
-    recognizer = Recognizer(words)
+    recognizer = SphinxRecognizer(words)
     assert recognizer.unknown == ("zzyzx",)
     decision = heard_in(read_audio(CORPUS / "the-weather-tonight_clean.wav"), recognizer)
     assert decision is not None and decision.heard.command is Command.HELP
-    decision = heard_in(read_audio(CORPUS / "the-weather-tonight_clean.wav"), Recognizer(Vocabulary()))
+    decision = heard_in(read_audio(CORPUS / "the-weather-tonight_clean.wav"), SphinxRecognizer(Vocabulary()))
     assert decision is not None and decision.heard.command is None

@@ -180,3 +180,23 @@ def test_a_microphone_that_goes_silent_mid_session_is_said_once_and_the_session_
     assert len(notices) == 1 and "microphone stopped working" in str(notices[0]["text"]), err
     assert seen[-1]["reason"] == "completed"
     assert "Traceback" not in err
+
+
+def test_a_word_that_is_no_command_is_logged_as_unheard_with_its_score(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "hold.yaml"
+    script.write_text(LONG_HOLD.replace("hold: 60", "hold: 12"))
+    talk = Path(__file__).parent / "data" / "corpus" / "the-weather-tonight_clean.wav"
+    with session(env, script) as proc:
+        assert proc.stdout is not None
+        arrived = event_queue(proc.stdout)
+        seen = [until(arrived, "hold_start")]
+        time.sleep(1.0)
+        play_into_microphone(env, talk)
+        while seen[-1]["type"] != "end":  # every event to the end: the decision may come late on a busy machine
+            seen.append(arrived.get(timeout=90))
+        _, err = proc.communicate(timeout=60)
+    unheard = [e for e in seen if e["type"] == "unheard"]
+    assert unheard, (seen, err)
+    assert isinstance(unheard[0]["guess"], str) and 0 <= float(str(unheard[0]["score"])) <= 1
+    assert [e for e in seen if e["type"] == "command"] == []
+    assert seen[-1]["reason"] == "completed"

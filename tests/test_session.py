@@ -9,7 +9,7 @@ from typing import Any
 
 from crampvoice import session
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.core.events import Arrival, CommandGiven, DeviceFailed, Interrupted
+from crampvoice.core.events import Arrival, CommandGiven, DeviceFailed, Interrupted, Unheard
 from crampvoice.core.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.eventlog import EventLog
 from crampvoice.keys import LineKeys
@@ -108,3 +108,13 @@ def test_interrupted_while_paused_ends_at_once_with_an_end_event() -> None:
     assert reason == "interrupted" and speaker.closed
     assert events[-1] == {"t": 400.0, "type": "end", "reason": "interrupted"}
     assert text.splitlines()[-1] == "Session ended."
+
+
+def test_what_was_heard_and_not_understood_is_logged_as_unheard_and_the_session_goes_on() -> None:
+    reason, events, text, speaker = run_fake([(5.0, Unheard("next", 0.41)), (6.0, Unheard("", 0.0))])
+    assert reason == "completed"
+    unheard = [e for e in events if e["type"] == "unheard"]
+    assert unheard == [{"t": 5.0, "type": "unheard", "guess": "next", "score": 0.41},
+                       {"t": 6.0, "type": "unheard", "guess": "", "score": 0.0}]
+    assert "unheard" not in text and not any(said == "next" for said in speaker.said)
+    assert not [e for e in events if e["type"] == "command"]

@@ -12,7 +12,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__, doctor, library, session
+from . import __version__, cli_voice, doctor, library, session
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
@@ -37,7 +37,11 @@ EXIT_INTERRUPTED = 130
 
 def main(argv: Sequence[str] | None = None) -> int:
     _usable_streams()
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "files_anywhere", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return int(args.handler(args))
     except ScriptError as e:
@@ -114,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check script files; exit 1 if any has problems")
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(handler=cmd_validate)
+    cli_voice.register(sub)
     return parser
 
 
@@ -185,18 +190,17 @@ def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextVi
 def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speaker,
                         view: TextView) -> MicrophoneSource | None:
     """A listening microphone, or, saying why once, none (the keys work either way)."""
+    from .listen.hearing import recognizer_for
     from .listen.mic import MicrophoneSource, find_device
-    from .listen.recognizer import Recognizer
 
     try:
-        recognizer = Recognizer(vocabulary)
+        recognizer, notes = recognizer_for(vocabulary)
         source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic))
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None
-    for phrase in recognizer.unknown:
-        view.line(f"Cannot listen for {phrase!r}: a word in it is not in pocketsphinx's dictionary. "
-                  "Choose another phrase under 'words:' in your settings; the other words still work.")
+    for note in notes:
+        view.line(note)
     view.line("Listening. Say 'help' to hear what you can say; the keys work too.")
     return source
 
@@ -315,10 +319,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_recognize(args: argparse.Namespace) -> int:
     from .listen.files import read_audio
-    from .listen.recognizer import Recognizer
+    from .listen.hearing import recognizer_for
     from .listen.stream import recognize
 
-    recognizer = Recognizer(Vocabulary(load_settings().words))
+    recognizer, _ = recognizer_for(Vocabulary(load_settings().words))
     failed = False
     for name in args.files:
         try:

@@ -21,9 +21,9 @@ def check_output() -> str:
 
 def check_recognizer() -> str:
     from .core.commands import Vocabulary
-    from .listen.recognizer import Recognizer
+    from .listen.sphinx import SphinxRecognizer
 
-    recognizer = Recognizer(Vocabulary())
+    recognizer = SphinxRecognizer(Vocabulary())
     return f"pocketsphinx en-us, listening for {len(recognizer.phrases())} phrases"
 
 

@@ -22,6 +22,7 @@ from .core.events import (
     Silence,
     SpeechFinished,
     TimerFired,
+    Unheard,
 )
 from .core.ports import Clock, Ears, Inbox, Source, Speaker
 from .core.script import Script
@@ -130,6 +131,10 @@ def _loop(seq: Sequencer, parts: Parts) -> str:
             return "interrupted"
         if isinstance(event, Notice):  # the person is told; the sequencer carries on
             _tell(event.message, now, parts)
+            effects = []
+        elif isinstance(event, Unheard):  # for whoever reads the events: not said, not printed
+            if parts.events is not None:
+                parts.events.write("unheard", now, guess=event.guess, score=round(event.score, 3))
             effects = []
         else:
             effects = seq.handle(event, now)

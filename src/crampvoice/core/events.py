@@ -57,7 +57,21 @@ class DeviceBack:
 
 
 Notice = DeviceFailed | DeviceBack
-Arrival = Input | Notice | Interrupted
+
+
+@dataclass(frozen=True, slots=True)
+class Unheard:
+    """An utterance that was not taken as a command: the recogniser's best guess and its score.
+
+    Written to the event log by the session shell (a caregiver reads what was not understood),
+    never handed to the sequencer.
+    """
+
+    guess: str  # the closest word or phrase, "" when nothing came close
+    score: float  # 0 to 1
+
+
+Arrival = Input | Notice | Interrupted | Unheard
 
 
 @dataclass(frozen=True, slots=True)

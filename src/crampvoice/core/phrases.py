@@ -122,3 +122,8 @@ HELP = (
 )
 SCAN_PAUSED = "Paused. Press the switch again when you want to choose."
 SCAN_OFFER = "{}?"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 word', '3 words': figures for printed summaries."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.commands import Command
 from ..core.errors import CrampvoiceError, DeviceError
-from ..core.events import Arrival, CommandGiven, DeviceFailed
+from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
 from ..speak.player import quiet_alsa
 from ..watchdog import Stall
 from .endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
@@ -128,6 +128,8 @@ class MicrophoneSource:
             decision = self._listener.push(frame)
             if decision is not None and decision.heard.command is not None:
                 put(CommandGiven(decision.heard.command, by_voice=True, heard=decision.heard.text))
+            elif decision is not None:
+                put(Unheard(decision.heard.text, decision.heard.confidence))
 
     def _watch(self, put: Callable[[Arrival], None]) -> None:
         stall = Stall(STALL_S, WATCH_S)

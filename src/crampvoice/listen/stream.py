@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
-from .endpoint import FRAME_BYTES, FRAME_MS, Endpointer, Mark, webrtc_vad
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, Timing, webrtc_vad
 from .recognizer import Heard, Recognizer
 
 
@@ -71,3 +71,22 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
                 last = decision
     listener.drop()
     return last
+
+
+def longest_utterance(audio: Audio, timing: Timing) -> Audio | None:
+    """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance
+    (a take is learnt from exactly what will be heard); None if there is no speech."""
+    endpointer = Endpointer(webrtc_vad(), timing)
+    found: list[bytes] = []
+    current = bytearray()
+    silence = Audio(bytes(FRAME_BYTES * (400 // FRAME_MS)), SAMPLE_RATE_HZ)
+    for frame in (f for chunk in (audio, silence) for f in frames(chunk)):
+        step = endpointer.push(frame)
+        if step is None or step.mark is Mark.TOO_LONG:
+            continue
+        if step.mark is Mark.START:
+            current = bytearray()
+        current += b"".join(step.frames)
+        if step.mark is Mark.END:
+            found.append(bytes(current))
+    return Audio(max(found, key=len), SAMPLE_RATE_HZ) if found else None

@@ -1,0 +1,222 @@
+"""The personal recogniser, measured on real people beside what a person could use without it.
+
+    ./dev.sh bench personal [--seeds N] [--takes K ...] [--data DIR] [--speech DIR]
+
+Data: ../shared/personal-dev (three people, fifty takes of each digit) and ../shared/speech-dev
+(other people's words and noise), when they are beside the project. Each person, each seed:
+seven digits stand for seven commands (the person says "seven" for next), K takes of each are
+taught through `crampvoice.listen.takes` and the model built as `teach` builds it; then every
+other take goes through the same streaming path as the microphone (`listen.stream.recognize`).
+
+- right: the person's other takes of a taught word heard as its command (clean, and at 10 dB
+  with speech-dev's room noise mixed in);
+- false accepts: the person's three untaught digits, other people's non-command speech, noise.
+
+Beside it, in the same run, the ways a person has without teaching: today's recogniser
+(pocketsphinx, the digits added as the person's words in settings) and the stock
+SpeechRecognition call (`recognize_sphinx(keyword_entries=...)`), on a sample of the takes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from crampvoice.audio import Audio, to_mono_16k  # noqa: E402
+from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
+from crampvoice.listen import takes  # noqa: E402
+from crampvoice.listen.embedding import Embedder  # noqa: E402
+from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
+from crampvoice.listen.hearing import Combined, build_from_takes  # noqa: E402
+from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
+from crampvoice.listen.recognizer import Recognizer  # noqa: E402
+from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
+from crampvoice.listen.stream import recognize  # noqa: E402
+
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+SPEAKERS = ("george", "jackson", "lucas")
+COMMANDS = (Command.NEXT, Command.BACK, Command.REPEAT, Command.PAUSE, Command.RESUME, Command.STOP, Command.HELP)
+TAUGHT = len(COMMANDS)
+MEASURES = ("right", "right 10 dB", "false: own other words", "false: other people's speech", "false: noise")
+
+
+def clip(folder: Path, digit: int, speaker: str, take: int) -> Audio:
+    return to_mono_16k(read_audio(folder / "audio" / f"{digit}_{speaker}_{take}.wav"))
+
+
+def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator) -> Audio:
+    x = np.frombuffer(audio.pcm, "<i2").astype(np.float64)
+    n = np.frombuffer(noise.pcm, "<i2").astype(np.float64)
+    start = int(rng.integers(0, max(1, len(n) - len(x))))
+    n = np.resize(n[start:], len(x))
+    gain = np.sqrt(np.mean(x**2) / (np.mean(n**2) + 1e-9)) / 10 ** (snr_db / 20)
+    return Audio(np.clip(x + gain * n, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
+
+
+def heard_as(recognizer: Recognizer, audio: Audio) -> Command | None:
+    decision = recognize(audio, recognizer)
+    return decision.heard.command if decision else None
+
+
+def stock(mapping: dict[str, Command]) -> Callable[[Audio], Command | None]:
+    sr = speech_recognition()
+    recognizer = sr.Recognizer()
+
+    def hear(audio: Audio) -> Command | None:
+        data = sr.AudioData(audio.pcm, audio.sample_rate_hz, 2)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                text = str(recognizer.recognize_sphinx(data, keyword_entries=[(w, 0.5) for w in mapping]))
+        except (sr.UnknownValueError, IndexError):
+            return None
+        found = sorted((text.find(w), w) for w in mapping if w in text)
+        return mapping[found[0][1]] if found else None
+
+    return hear
+
+
+def percent(hits: list[bool]) -> float:
+    return 100 * sum(hits) / len(hits) if hits else float("nan")
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    others: list[tuple[str, Audio]]  # (kind, audio) of speech-dev's non-commands
+    noises: list[Audio]
+    embedder: Embedder
+    figures: dict[str, list[float]] = field(default_factory=dict)
+    build_s: list[float] = field(default_factory=list)
+    decide_s: list[float] = field(default_factory=list)
+
+    def add(self, key: str, value: float) -> None:
+        self.figures.setdefault(key, []).append(value)
+
+    def clip(self, digit: int, speaker: str, take: int) -> Audio:
+        return clip(self.args.data, digit, speaker, take)
+
+
+def teach_and_measure(run: Run, speaker: str, k: int, seed: int) -> tuple[PersonalRecognizer, dict[str, Command]]:
+    """Teach K takes of seven digits, then hear every other take, the untaught digits and others."""
+    rng = np.random.default_rng(seed)
+    digits = rng.permutation(10)
+    taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
+    order = {int(d): rng.permutation(50) for d in taught}
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for d, command in zip(taught, COMMANDS, strict=True):
+            for t in order[int(d)][:k]:
+                take = takes.spoken_part(run.clip(int(d), speaker, int(t)))
+                if take is not None:  # as `words add` does with a recording
+                    takes.add(take, command, DIGITS[d], root)
+        started = time.perf_counter()
+        built = build_from_takes(root, run.embedder)
+        run.build_s.append(time.perf_counter() - started)
+    assert built.model is not None
+    personal = PersonalRecognizer(built.model, run.embedder)
+    hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
+    for d, command in zip(taught, COMMANDS, strict=True):
+        for t in order[int(d)][k:]:
+            audio = run.clip(int(d), speaker, int(t))
+            started = time.perf_counter()
+            hits["right"].append(heard_as(personal, audio) is command)
+            run.decide_s.append(time.perf_counter() - started)
+            noisy_audio = noisy(audio, run.noises[t % len(run.noises)], 10, rng)
+            hits["right 10 dB"].append(heard_as(personal, noisy_audio) is command)
+    for d in untaught:
+        hits["false: own other words"] += [heard_as(personal, run.clip(int(d), speaker, t)) is not None
+                                           for t in range(50)]
+    for kind, audio in run.others:
+        key = "false: noise" if kind == "noise" else "false: other people's speech"
+        hits[key].append(heard_as(personal, audio) is not None)
+    for key, found in hits.items():
+        run.add(f"{k}|{key}", percent(found))
+    return personal, {DIGITS[d]: c for d, c in zip(taught, COMMANDS, strict=True)}
+
+
+def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, words: dict[str, Command]) -> None:
+    """How the same takes are heard as `run` hears them, and by the ways there are without teaching."""
+    vocabulary = Vocabulary({c: (w,) for w, c in words.items()})
+    sphinx = SphinxRecognizer(vocabulary)
+    combined = Combined(personal, SphinxRecognizer(vocabulary, skip=frozenset(words)))
+    ways: dict[str, Callable[[Audio], Command | None]] = {
+        "as run hears (personal + general)": partial(heard_as, combined),
+        "today's recogniser": partial(heard_as, sphinx),
+        "stock recognize_sphinx": stock(words)}
+    sample = [(d, t) for d in range(10) for t in range(run.args.baseline_takes)]
+    for name, hear in ways.items():
+        hits, wrong = [], []
+        for d, t in sample:
+            got, expected = hear(run.clip(d, speaker, t)), words.get(DIGITS[d])
+            if expected is None:
+                wrong.append(got is not None)
+            else:
+                hits.append(got is expected)
+        run.add(f"base|{name}|right", percent(hits))
+        run.add(f"base|{name}|false", percent(wrong))
+        run.add(f"base|{name}|speech", percent([hear(a) is not None for kind, a in run.others if kind != "noise"]))
+
+
+def report(run: Run) -> None:
+    ks = run.args.takes
+    print(f"| measure ({len(run.args.speakers)} people of personal-dev, {run.args.seeds} seeds, 7 words taught) | "
+          + " | ".join(f"{k} take{'s' if k > 1 else ''} a word" for k in ks) + " |")
+    print("|---|" + "---|" * len(ks))
+    for key in MEASURES:
+        print(f"| {key} | " + " | ".join(f"{statistics.mean(run.figures[f'{k}|{key}']):.1f} %" for k in ks) + " |")
+    print()
+    print(f"| the same people, {run.args.baseline_takes} takes of each digit, {ks[0]} taught | right | "
+          "false (untaught digits) | false (other people's speech) |")
+    print("|---|---|---|---|")
+    for name in ("as run hears (personal + general)", "today's recogniser", "stock recognize_sphinx"):
+        print(f"| {name} | " + " | ".join(f"{statistics.mean(run.figures[f'base|{name}|{m}']):.1f} %"
+                                         for m in ("right", "false", "speech")) + " |")
+    print()
+    decide = sorted(run.decide_s)
+    print(f"model built in p50 {statistics.median(run.build_s):.1f} s / max {max(run.build_s):.1f} s; an utterance "
+          f"heard in p50 {1000 * statistics.median(decide):.0f} ms / p95 {1000 * decide[int(0.95 * len(decide))]:.0f}"
+          " ms of compute (the whole clip through the streaming path, endpointing included)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--takes", type=int, nargs="+", default=[3, 1])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
+    parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
+    parser.add_argument("--speakers", nargs="+", default=list(SPEAKERS), choices=SPEAKERS)
+    parser.add_argument("--baseline-takes", type=int, default=8, help="takes of each digit the baselines hear")
+    args = parser.parse_args()
+    if not (args.data / "audio").is_dir():
+        sys.exit(f"no recordings at {args.data}: give --data DIR (personal-dev's layout)")
+    rows = list(csv.DictReader((args.speech / "manifest.csv").open())) if args.speech.is_dir() else []
+    others = [(r["kind"], to_mono_16k(read_audio(args.speech / r["file"]))) for r in rows if r["kind"] != "command"]
+    noises = [a for kind, a in others if kind == "noise"] or [Audio(np.random.default_rng(1).normal(
+        0, 300, 16000 * 5).astype("<i2").tobytes(), 16000)]
+    run = Run(args, others, noises, Embedder())
+    for k in args.takes:
+        for speaker in args.speakers:
+            for seed in range(args.seeds):
+                personal, words = teach_and_measure(run, speaker, k, seed)
+                if k == args.takes[0] and seed == 0:
+                    measure_baselines(run, speaker, personal, words)
+    report(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""`crampvoice teach` and `crampvoice words`: the person's own voice. Parse, call the library, render."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .audio import Audio
+from .core.commands import Command, normalise
+from .core.errors import CrampvoiceError
+from .core.ports import Source, Speaker
+from .view import TextView
+
+if TYPE_CHECKING:
+    from .teach import Teacher
+
+COMMANDS = {c.value: c for c in Command if c is not Command.SWITCH}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    teach = sub.add_parser("teach", help="teach it your voice: say each command a few times (about two minutes)")
+    teach.add_argument("commands", nargs="*", metavar="COMMAND",
+                       help="teach only these commands (default: every command, then a few other words)")
+    teach.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
+    teach.add_argument("--text", action="store_true", help="print the prompts instead of speaking them")
+    teach.set_defaults(handler=cmd_teach)
+
+    words = sub.add_parser("words", help="your own words for commands, and the takes of them")
+    verbs = words.add_subparsers(dest="verb", required=True, metavar="VERB")
+    verbs.add_parser("list", help="every word taught, with its takes").set_defaults(handler=cmd_words_list)
+    add = verbs.add_parser("add", help="a word of your own for a command, from recordings or the microphone")
+    add.add_argument("word", help="the word as it is said")
+    add.add_argument("files", nargs="*", metavar="FILE", help="recordings of the word (WAV, FLAC, AIFF); "
+                     "none: say it three times into the microphone")
+    add.add_argument("--as", dest="command", required=True, choices=sorted(COMMANDS), metavar="COMMAND",
+                     help=f"the command it means: {', '.join(sorted(COMMANDS))}")
+    add.add_argument("--mic", metavar="NAME", help="the microphone to record with")
+    add.set_defaults(handler=cmd_words_add, files_anywhere=True)  # `words add okay --as next a.wav b.wav`
+    remove = verbs.add_parser("remove", help="forget a word and delete its takes")
+    remove.add_argument("word")
+    remove.set_defaults(handler=cmd_words_remove)
+
+
+def cmd_teach(args: argparse.Namespace) -> int:
+    from . import teach
+
+    unknown = [c for c in args.commands if c not in COMMANDS]
+    if unknown:
+        raise CrampvoiceError(f"{unknown[0]!r} is not a command", f"commands are: {', '.join(sorted(COMMANDS))}")
+    chosen: list[Command] = [COMMANDS[c] for c in args.commands] or list(teach.ORDER)
+    with ExitStack() as stack:
+        teacher = _teacher(stack, args.mic, args.text)
+        teacher.teach(teach.plan(chosen, others=not args.commands), room=not args.commands)
+        teacher.say(_build_sentence())  # stopped or not, what was said is kept and learnt
+    return 0
+
+
+def cmd_words_list(args: argparse.Namespace) -> int:
+    from .listen import takes
+
+    counts = takes.counts(takes.takes())
+    if not counts:
+        print("No words taught yet. 'crampvoice teach' records you saying each command.")
+        return 0
+    for (command, word), n in sorted(counts.items(), key=lambda kv: (kv[0][0] is None, str(kv[0]))):
+        what = command.value if command is not None else "(no command)"
+        print(f"{what:<14} {word!r}: {n} take{'s' if n != 1 else ''}")
+    print(f"Takes are in {takes.voice_dir()}; you can play or delete them there.")
+    return 0
+
+
+def cmd_words_add(args: argparse.Namespace) -> int:
+    from .listen import takes
+
+    command = COMMANDS[args.command]
+    args.files = [*args.files, *args.extra]
+    if not normalise(args.word):
+        raise CrampvoiceError(f"{args.word!r} has no letters or digits to say", "give the word as it is said")
+    if not args.files:  # three takes from the microphone
+        from . import teach
+
+        with ExitStack() as stack:
+            teacher = _teacher(stack, args.mic, text=True)
+            have = takes.counts(takes.takes()).get((command, args.word), 0)
+            teacher.teach([teach.Word(command, args.word, have + takes.TAKES_PER_WORD)], room=False)
+            teacher.say(_build_sentence())
+        return 0
+    recordings = [_spoken(Path(name)) for name in args.files]  # all read before any is kept
+    for audio in recordings:
+        takes.add(audio, command, args.word)
+    print(f"Kept {len(recordings)} take(s) of {args.word!r} for {command.value}.")
+    print(_build_sentence())
+    return 0
+
+
+def _spoken(path: Path) -> Audio:
+    """The word in a recording, cut where the microphone path would cut it."""
+    from .listen.files import read_audio
+    from .listen.takes import spoken_part
+
+    utterance = spoken_part(read_audio(path))
+    if utterance is None:
+        raise CrampvoiceError(f"{path}: no speech was found in it", "give a recording of the word being said")
+    return utterance
+
+
+def cmd_words_remove(args: argparse.Namespace) -> int:
+    from .listen import takes
+
+    gone = takes.remove(args.word)
+    if not gone:
+        raise CrampvoiceError(f"no takes of {args.word!r} were found", "'crampvoice words list' shows the words")
+    print(f"Deleted {len(gone)} take(s) of {args.word!r}.")
+    print(_build_sentence())
+    return 0
+
+
+def _build_sentence() -> str:
+    from .listen.hearing import build_from_takes
+
+    return build_from_takes().summary
+
+
+def _teacher(stack: ExitStack, mic: str | None, text: bool) -> Teacher:
+    """A teaching session's parts, closed with `stack`."""
+    from .listen.capture import Capture
+    from .listen.mic import find_device
+    from .teach import Teacher
+
+    capture = Capture(find_device(mic))
+    stack.callback(capture.close)
+    speaker = _speaker(text)
+    stack.callback(speaker.close)
+    return Teacher(speaker, TextView(sys.stdout), capture, _keys())
+
+
+def _speaker(text: bool) -> Speaker:
+    from .settings import load_settings
+    from .speak import build_voice_speaker
+    from .speak.synth import VoiceSettings
+    from .speak.text import TextSpeaker
+
+    if text:
+        return TextSpeaker()
+    settings, default = load_settings(), VoiceSettings()
+    voice = VoiceSettings(settings.voice or default.voice, settings.rate or default.rate_wpm,
+                          default.volume if settings.volume is None else settings.volume)
+    try:
+        return build_voice_speaker(voice, notify=lambda _: None)
+    except CrampvoiceError as e:
+        print(f"Speech is off: {e.message}. Showing the prompts as text.", file=sys.stderr)
+        return TextSpeaker()
+
+
+def _keys() -> Source:
+    from .core.commands import Vocabulary
+    from .keys import LineKeys, TerminalKeys
+
+    return TerminalKeys(sys.stdin) if sys.stdin.isatty() else LineKeys(sys.stdin, Vocabulary())

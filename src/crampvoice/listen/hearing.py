@@ -1,0 +1,144 @@
+"""Which recogniser hears the person: their own voice for what they taught, pocketsphinx for the rest.
+
+`run` and `recognize` both hear through `recognizer_for`, so a file is heard exactly as the
+microphone would be. The personal model is built from the takes in seconds and kept beside
+them (`model.npz`, with `model.key` naming the takes it was built from); it is built again
+whenever the takes change.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core import phrases as P
+from ..core.commands import Command, Vocabulary, normalise
+from ..core.errors import SettingsError
+from . import takes
+from .embedding import Embedder, Floats
+from .personal import Label, PersonalModel, PersonalRecognizer, Samples, negatives
+from .recognizer import Heard, Recognizer
+from .sphinx import SphinxRecognizer
+
+TEACH_HINT = "Tip: 'crampvoice teach' learns your own voice in about two minutes, and then hears you far better."
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    model: PersonalModel | None  # None: nothing taught yet
+    summary: str  # one sentence for the person
+
+
+def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
+    """The person's model: read back when the takes have not changed, else learnt from them again."""
+    root = root or takes.voice_dir()
+    found = takes.takes(root)
+    taught = [t for t in found if t.command is not None]
+    model_path, key_path = root / "model.npz", root / "model.key"
+    if not taught:
+        return Built(None, "No words taught yet, so crampvoice listens with its general recogniser.")
+    key = _fingerprint(found, root)
+    words = len({(t.command, t.word) for t in taught})
+    try:
+        if key_path.read_text(encoding="utf-8") == key:
+            return Built(PersonalModel.from_bytes(model_path.read_bytes()),
+                         f"Listening for your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')}.")
+    except (OSError, ValueError, KeyError):
+        pass  # no model yet, or one that cannot be read: build it
+    started = time.perf_counter()
+    embedder = embedder or Embedder()
+    model = PersonalModel.build(_by_label(taught), _others(found, embedder), embedder)
+    _write(model_path, model.to_bytes())
+    _write(key_path, key.encode())
+    return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
+                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.")
+
+
+def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
+    """What `run` and `recognize` hear with, and what to tell the person about it."""
+    built = build_from_takes(root)
+    if built.model is None:
+        sphinx = SphinxRecognizer(vocabulary)
+        return sphinx, [*_unknown(sphinx), TEACH_HINT]
+    personal = PersonalRecognizer(built.model, Embedder())
+    sphinx = SphinxRecognizer(vocabulary, skip=frozenset(normalise(w) for w in personal.words()))
+    return Combined(personal, sphinx), [*_unknown(sphinx), built.summary]
+
+
+class Combined:
+    """The person's own words first; what they did not teach, through the general recogniser."""
+
+    def __init__(self, first: Recognizer, then: Recognizer) -> None:
+        self._both = (first, then)
+
+    def expect(self, commands: Iterable[Command]) -> None:
+        wanted = frozenset(commands)
+        for r in self._both:
+            r.expect(wanted)
+
+    def begin(self) -> None:
+        for r in self._both:
+            r.begin()
+
+    def feed(self, pcm: bytes) -> None:
+        for r in self._both:
+            r.feed(pcm)
+
+    def end(self) -> Heard:
+        first = self._both[0].end()
+        if first.command is not None:
+            self._both[1].begin()  # not worth decoding
+            return first
+        then = self._both[1].end()
+        return then if then.command is not None or then.confidence > first.confidence else first
+
+
+def _unknown(sphinx: SphinxRecognizer) -> list[str]:
+    return [f"Cannot listen for {p!r}: a word in it is not in pocketsphinx's dictionary. Teach it in your voice "
+            f"('crampvoice words add {p} --as COMMAND') or choose another phrase; the other words still work."
+            for p in sphinx.unknown]
+
+
+def _by_label(taught: list[takes.Take]) -> dict[Label, list[Samples]]:
+    out: dict[Label, list[Samples]] = {}
+    for take in taught:
+        assert take.command is not None
+        out.setdefault(Label(take.command, normalise(take.word)), []).append(_samples(take))
+    return out
+
+
+def _others(found: list[takes.Take], embedder: Embedder) -> list[Floats]:
+    """What is no command: the shipped bank, less the words the person uses for commands, and the
+    person's own takes of other words and of the room."""
+    used = {normalise(t.word) for t in found if t.command is not None}
+    bank, words = negatives()
+    mine = [embedder.embed(_samples(t)) for t in found if t.command is None]
+    return [e for e, w in zip(bank, words, strict=True) if w not in used] + mine
+
+
+def _samples(take: takes.Take) -> Samples:
+    return np.frombuffer(takes.audio_of(take).pcm, dtype="<i2")
+
+
+def _fingerprint(found: list[takes.Take], root: Path) -> str:
+    lines = []
+    for t in found:
+        stat = t.path.stat()
+        lines.append(f"{t.path.relative_to(root)} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(lines)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Written whole or not at all: a model half written is never read back."""
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError as e:
+        raise SettingsError(f"cannot save the voice model in {path.parent} ({e.strerror or e})",
+                            "check that the folder can be written to") from None

@@ -1,0 +1,104 @@
+"""The person's own voice: takes of a real person's words, the frozen embedding, the personal model.
+
+george (tests/data/personal/README.md) says "seven" for next and "four" for stop: words no
+pronunciation dictionary maps to those commands, so only his takes can teach them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+GEORGE = DATA / "personal"
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+
+
+def crampvoice(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRAMPVOICE, *map(str, args)], capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL)
+
+
+def heard(*files: Path) -> dict[str, str | None]:
+    done = crampvoice("recognize", "--json", *files)
+    assert done.returncode == 0, done.stderr
+    return {Path(r["file"]).name: r["command"] for r in map(json.loads, done.stdout.splitlines())}
+
+
+def teach_george() -> None:
+    for word, command, digit in (("seven", "next", 7), ("four", "stop", 4)):
+        done = crampvoice("words", "add", word, "--as", command, *(GEORGE / f"{digit}_george_{i}.wav" for i in range(3)))
+        assert done.returncode == 0, done.stderr
+        assert f"Kept 3 take(s) of '{word}' for {command}." in done.stdout
+
+
+def test_a_persons_own_words_are_heard_from_their_takes_and_the_default_words_still_are(own_dirs: Path) -> None:
+    teach_george()
+    got = heard(GEORGE / "7_george_10.wav", GEORGE / "7_george_20.wav", GEORGE / "4_george_10.wav",
+                GEORGE / "2_george_5.wav", GEORGE / "9_george_5.wav", DATA / "corpus" / "next_clean.wav",
+                DATA / "human" / "speech_commands_v002__stop_4f8ef132_nohash_0.wav")
+    assert got == {"7_george_10.wav": "next", "7_george_20.wav": "next", "4_george_10.wav": "stop",
+                   "2_george_5.wav": None, "9_george_5.wav": None,  # his other words: no command
+                   "next_clean.wav": "next",  # the default words, through the general recogniser
+                   "speech_commands_v002__stop_4f8ef132_nohash_0.wav": "stop"}
+
+
+def test_the_takes_are_files_the_person_can_list_and_delete_and_the_model_follows_them(own_dirs: Path) -> None:
+    teach_george()
+    voice = own_dirs / "data" / "crampvoice" / "voice"
+    assert sorted(p.relative_to(voice).as_posix() for p in voice.rglob("*.wav")) == [
+        f"{c}/{w}/{i}.wav" for c, w in (("next", "seven"), ("stop", "four")) for i in (1, 2, 3)]
+    listed = crampvoice("words", "list")
+    assert "next           'seven': 3 takes" in listed.stdout and "stop           'four': 3 takes" in listed.stdout
+    assert heard(GEORGE / "7_george_10.wav")["7_george_10.wav"] == "next"
+    model = voice / "model.npz"
+    built_at = model.stat().st_mtime_ns
+    assert heard(GEORGE / "4_george_10.wav")["4_george_10.wav"] == "stop"
+    assert model.stat().st_mtime_ns == built_at  # the same takes: read back, not built again
+    removed = crampvoice("words", "remove", "seven")
+    assert removed.returncode == 0 and "Deleted 3 take(s) of 'seven'." in removed.stdout
+    assert not (voice / "next").exists()
+    assert heard(GEORGE / "7_george_10.wav")["7_george_10.wav"] != "next"
+    assert heard(GEORGE / "4_george_10.wav")["4_george_10.wav"] == "stop"
+
+
+def test_words_add_refuses_what_it_cannot_use_and_keeps_nothing(own_dirs: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"not audio")
+    done = crampvoice("words", "add", "okay", "--as", "next", GEORGE / "7_george_0.wav", broken)
+    assert done.returncode == 1 and "cannot read it as audio" in done.stderr and "Traceback" not in done.stderr
+    assert not (own_dirs / "data" / "crampvoice" / "voice").exists()
+    assert crampvoice("words", "add", "okay", "--as", "onward", GEORGE / "7_george_0.wav").returncode == 2
+    assert crampvoice("words", "remove", "okay").returncode == 1
+
+
+def test_the_embedding_loads_from_the_installed_package_with_no_network() -> None:
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k):\n"
+        "    raise AssertionError('a socket was opened')\n"
+        "socket.socket = refuse; socket.create_connection = refuse\n"
+        "import numpy as np\n"
+        "from crampvoice.listen.embedding import Embedder\n"
+        "from crampvoice.listen.personal import negatives\n"
+        "e = Embedder().embed(np.zeros(16000, np.int16))\n"
+        "bank, words = negatives()\n"
+        "print(e.shape, len(bank) == len(words) > 500)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(13, 96) True"  # 1.8 s padded: one vector per 80 ms after the first window
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_negatives_the_model_learns_against(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+                   check=True, timeout=300)
+    with zipfile.ZipFile(next(tmp_path.glob("crampvoice-*.whl"))) as wheel:
+        names = wheel.namelist()
+    assert "crampvoice/listen/negatives.npz" in names and "crampvoice/scripts/calf.yaml" in names

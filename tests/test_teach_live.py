@@ -1,0 +1,88 @@
+"""Teaching through a real terminal and the virtual microphone, then a session that hears the person.
+
+A real person's takes (tests/data/personal) are played into the microphone when `teach`
+asks for them; george says "seven" where the prompt asks for "next", so only his takes, not
+any dictionary, can make the following session hear "seven" as next.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from . import pulse as pa
+from .test_listen_live import LONG_HOLD, drain, event_queue, play_into_microphone, session, until
+
+pytestmark = pytest.mark.slow
+
+GEORGE = Path(__file__).parent / "data" / "personal"
+
+
+@pytest.fixture
+def env(own_dirs: Path) -> Iterator[dict[str, str]]:
+    if not pa.available():
+        pytest.skip("PulseAudio is not installed")
+    with pa.pulse_server() as environment:
+        yield {**environment, "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+               "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]}
+
+
+def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_word(
+        env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "next", "--text"], env=env,
+                          encoding="utf-8", timeout=90, dimensions=(40, 200))
+    try:
+        child.expect("Teaching crampvoice your voice: 1 word\\.")
+        for take in range(3):
+            child.expect(rf"\({take + 1} of 3\)")
+            play_into_microphone(env, GEORGE / f"7_george_{take}.wav")
+        child.expect("Learnt your voice: 1 word from 3 takes")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    voice = own_dirs / "data" / "crampvoice" / "voice"
+    assert sorted(p.name for p in (voice / "next" / "next").glob("*.wav")) == ["1.wav", "2.wav", "3.wav"]
+    assert (voice / "model.npz").is_file()
+
+    script = tmp_path / "hold.yaml"
+    script.write_text(LONG_HOLD)
+    with session(env, script) as proc:
+        assert proc.stdout is not None
+        arrived = event_queue(proc.stdout)
+        seen = [until(arrived, "hold_start")]
+        for take in (10, 20, 10):  # said again if not heard, as a person would
+            time.sleep(1.0)
+            play_into_microphone(env, GEORGE / f"7_george_{take}.wav")
+            seen += drain(arrived, 3.0)
+            if any(e["type"] == "command" for e in seen):
+                break
+        if seen[-1]["type"] != "end":
+            seen.append(until(arrived, "end"))
+        _, err = proc.communicate(timeout=60)
+    commands = [e for e in seen if e["type"] == "command"]
+    assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
+    assert "Listening for your voice: 1 word from 3 takes." in err
+
+
+def test_teach_stops_on_a_key_and_keeps_what_was_said(env: dict[str, str], own_dirs: Path) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "stop", "pause", "--text"], env=env,
+                          encoding="utf-8", timeout=90, dimensions=(40, 200))
+    try:
+        child.expect(r"Say: stop\. \(1 of 3\)")
+        play_into_microphone(env, GEORGE / "4_george_0.wav")
+        child.expect(r"\(2 of 3\)")
+        child.send("s")
+        child.expect("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0  # stopping is the person's choice, not a failure
+    kept = own_dirs / "data" / "crampvoice" / "voice" / "stop" / "stop"
+    assert [p.name for p in kept.glob("*.wav")] == ["1.wav"]
