@@ -20,23 +20,29 @@ from .takes import TAKE_TIMING
 NO_MIC_HINT = "plug one in, or check 'crampvoice devices' and pass --mic"
 
 
+def sounddevice() -> Any:
+    """PortAudio's binding, with ALSA's own diagnostics kept off the terminal."""
+    quiet_alsa()
+    try:
+        import sounddevice
+    except (ImportError, OSError) as e:
+        raise DeviceError(f"PortAudio is not available ({e})",
+                          "install it with 'sudo apt-get install libportaudio2'") from None
+    return sounddevice
+
+
 class Capture:
     """A microphone stream kept open; `frames` hands out what it heard since the last call."""
 
     def __init__(self, device: int | None = None) -> None:
-        try:
-            import sounddevice
-        except (ImportError, OSError) as e:
-            raise DeviceError(f"PortAudio is not available ({e})", "install it with 'sudo apt-get install "
-                              "libportaudio2'") from None
-        quiet_alsa()
+        sd = sounddevice()
         self._frames: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         try:
-            self._stream: Any = sounddevice.RawInputStream(
+            self._stream: Any = sd.RawInputStream(
                 samplerate=SAMPLE_RATE_HZ, channels=1, dtype="int16", blocksize=FRAME_BYTES // 2, device=device,
                 callback=self._heard)
             self._stream.start()
-        except (ValueError, sounddevice.PortAudioError) as e:
+        except (ValueError, sd.PortAudioError) as e:
             raise DeviceError(f"no microphone could be opened ({e})", NO_MIC_HINT) from None
 
     def _heard(self, data: Any, _frames: int, _when: Any, _status: Any) -> None:
