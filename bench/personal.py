@@ -153,7 +153,7 @@ def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, word
     """How the same takes are heard as `run` hears them, and by the ways there are without teaching."""
     vocabulary = Vocabulary({c: (w,) for w, c in words.items()})
     sphinx = SphinxRecognizer(vocabulary)
-    combined = Combined(personal, SphinxRecognizer(vocabulary, skip=frozenset(words)))
+    combined = Combined.for_person(personal, vocabulary)
     ways: dict[str, Callable[[Audio], Command | None]] = {
         "as run hears (personal + general)": partial(heard_as, combined),
         "today's recogniser": partial(heard_as, sphinx),
