@@ -69,24 +69,32 @@ def session(env: dict[str, str], script: Path) -> subprocess.Popen[str]:
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_next_said_into_the_microphone_moves_the_session_on(env: dict[str, str], tmp_path: Path) -> None:
-    script = tmp_path / "hold.yaml"
-    script.write_text(LONG_HOLD)
+def said_during_a_hold(env: dict[str, str], script: Path, clips: list[Path]) -> tuple[list[dict[str, object]], str]:
+    """Runs a session and plays the clips into its microphone once its first hold has started,
+    one after another until a command is heard; every event to the end, and standard error.
+
+    The same clip scores a little differently with each 20 ms framing: like a person not heard
+    the first time, it is said again."""
     with session(env, script) as proc:
         assert proc.stdout is not None
         arrived = event_queue(proc.stdout)
         seen = [until(arrived, "hold_start")]
-        # The same clip scores a little differently with each 20 ms framing: like a person not
-        # heard the first time, it is said again, up to three times.
-        for _ in range(3):
+        for clip in clips:
             time.sleep(1.0)
-            play_into_microphone(env, NEXT_STEP)
+            play_into_microphone(env, clip)
             seen += drain(arrived, 3.0)
             if any(e["type"] == "command" for e in seen):
                 break
         if seen[-1]["type"] != "end":  # the end may have come within the last wait
             seen.append(until(arrived, "end"))
         _, err = proc.communicate(timeout=60)
+    return seen, err
+
+
+def test_next_said_into_the_microphone_moves_the_session_on(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "hold.yaml"
+    script.write_text(LONG_HOLD)
+    seen, err = said_during_a_hold(env, script, [NEXT_STEP] * 3)
     commands = [e for e in seen if e["type"] == "command"]
     assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
     hold = next(e for e in seen if e["type"] == "hold_start")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pexpect
 import pytest
 
 from . import pulse as pa
-from .test_listen_live import LONG_HOLD, drain, event_queue, play_into_microphone, session, until
+from .test_listen_live import LONG_HOLD, play_into_microphone, said_during_a_hold
 
 pytestmark = pytest.mark.slow
 
@@ -53,19 +52,7 @@ def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_wor
 
     script = tmp_path / "hold.yaml"
     script.write_text(LONG_HOLD)
-    with session(env, script) as proc:
-        assert proc.stdout is not None
-        arrived = event_queue(proc.stdout)
-        seen = [until(arrived, "hold_start")]
-        for take in (10, 20, 10):  # said again if not heard, as a person would
-            time.sleep(1.0)
-            play_into_microphone(env, GEORGE / f"7_george_{take}.wav")
-            seen += drain(arrived, 3.0)
-            if any(e["type"] == "command" for e in seen):
-                break
-        if seen[-1]["type"] != "end":
-            seen.append(until(arrived, "end"))
-        _, err = proc.communicate(timeout=60)
+    seen, err = said_during_a_hold(env, script, [GEORGE / f"7_george_{take}.wav" for take in (10, 20, 10)])
     commands = [e for e in seen if e["type"] == "command"]
     assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
     assert "Listening for your voice: 1 word from 3 takes." in err
