@@ -73,3 +73,20 @@ def test_teach_stops_on_a_key_and_keeps_what_was_said(env: dict[str, str], own_d
     assert child.exitstatus == 0  # stopping is the person's choice, not a failure
     kept = own_dirs / "data" / "crampvoice" / "voice" / "stop" / "stop"
     assert [p.name for p in kept.glob("*.wav")] == ["1.wav"]
+
+
+def test_ctrl_c_ends_teach_at_once_with_the_terminal_restored(env: dict[str, str], own_dirs: Path) -> None:
+    command = f"{sys.executable} -m crampvoice teach stop --text; echo status $?; stty -a"
+    child = pexpect.spawn("/bin/sh", ["-c", command], env=env, encoding="utf-8", timeout=90, dimensions=(40, 200))
+    try:
+        child.expect(r"Say: stop\. \(1 of 3\)")
+        child.sendcontrol("c")
+        child.expect(r"status (\d+)")
+        status = int(child.match.group(1))
+        child.expect(pexpect.EOF)
+        modes = f" {child.before} ".replace("\r\n", " ")
+    finally:
+        child.close()
+    assert status == 130
+    assert " echo " in modes and " icanon " in modes, modes  # not -echo, -icanon: raw mode is undone
+    assert "Traceback" not in modes

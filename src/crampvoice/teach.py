@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .audio import Audio
 from .core import phrases as P
 from .core.commands import PHRASES, Command
-from .core.events import Arrival, CommandGiven
+from .core.events import Arrival, CommandGiven, Interrupted
 from .core.ports import Source, Speaker
 from .listen import takes
 from .listen.capture import Capture, record_utterance
@@ -64,9 +64,12 @@ class Teacher:
 
     def __post_init__(self) -> None:
         self._keys: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._interrupted = False
 
     def teach(self, words: Sequence[Word], room: bool = True) -> bool:
-        """Runs the session; False if the person stopped it (what was recorded is kept)."""
+        """Runs the session; False if the person stopped it (what was recorded is kept).
+
+        Ctrl-C in a terminal raises KeyboardInterrupt here, as it does from a pipe."""
         self.keys.start(self._key)
         try:
             have = takes.counts(takes.takes())
@@ -76,6 +79,8 @@ class Teacher:
                       "s stops; what you have said is kept.")
             for word in todo:
                 if not self._word(word, have.get((word.command, word.word), 0)):
+                    if self._interrupted:
+                        raise KeyboardInterrupt
                     self.say("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
                     return False
             if room and not any(t.word == takes.ROOM for t in takes.takes()):
@@ -85,7 +90,10 @@ class Teacher:
             self.keys.close()
 
     def _key(self, event: Arrival) -> None:
-        if isinstance(event, CommandGiven):
+        if isinstance(event, Interrupted):  # Ctrl-C in a terminal: stop at once
+            self._interrupted = True
+            self._keys.put(Command.STOP)
+        elif isinstance(event, CommandGiven):
             self._keys.put(event.command)
 
     def _pressed(self) -> Command | None:
