@@ -8,13 +8,14 @@ and ends, keeping a little from before its start so the first consonant is not l
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..audio import Audio
 from ..core.errors import DeviceError
 from ..speak.player import quiet_alsa
-from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, webrtc_vad
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
+from .stream import utterances
 from .takes import TAKE_TIMING
 
 NO_MIC_HINT = "plug one in, or check 'crampvoice devices' and pass --mic"
@@ -73,24 +74,14 @@ class Capture:
 def record_utterance(capture: Capture, wait_s: float, cancelled: Callable[[], bool]) -> Audio | None:
     """One utterance from the microphone: None if nobody spoke within `wait_s`, or if cancelled."""
     endpointer = Endpointer(webrtc_vad(), TAKE_TIMING)
-    pcm = bytearray()
-    waited_ms = 0
-    while not cancelled():
-        frame = capture.frame(timeout_s=2.0)
-        if frame is None:
-            raise DeviceError("the microphone stopped sending sound", NO_MIC_HINT)
-        waited_ms += FRAME_MS
-        step = endpointer.push(frame)
-        if step is None:
-            if not endpointer.in_utterance and waited_ms > wait_s * 1000:
-                return None
-            continue
-        if step.mark is Mark.TOO_LONG:
-            pcm.clear()
-            continue
-        if step.mark is Mark.START:
-            pcm.clear()
-        pcm.extend(b"".join(step.frames))
-        if step.mark is Mark.END:
-            return Audio(bytes(pcm), SAMPLE_RATE_HZ)
-    return None
+
+    def heard() -> Iterator[bytes]:
+        waited_ms = 0
+        while not cancelled() and (endpointer.in_utterance or waited_ms <= wait_s * 1000):
+            frame = capture.frame(timeout_s=2.0)
+            if frame is None:
+                raise DeviceError("the microphone stopped sending sound", NO_MIC_HINT)
+            waited_ms += FRAME_MS
+            yield frame
+
+    return next(utterances(heard(), endpointer), None)

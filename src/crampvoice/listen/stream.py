@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
@@ -52,6 +52,27 @@ def frames(audio: Audio) -> Iterator[bytes]:
         yield pcm[i:i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
 
 
+def frames_ending_quiet(audio: Audio, tail_ms: int = 400) -> Iterator[bytes]:
+    """The frames of `audio` and then `tail_ms` of silence, so that its last word ends."""
+    yield from frames(audio)
+    yield from frames(Audio(bytes(FRAME_BYTES * (tail_ms // FRAME_MS)), SAMPLE_RATE_HZ))
+
+
+def utterances(source: Iterable[bytes], endpointer: Endpointer) -> Iterator[Audio]:
+    """Each utterance in a stream of frames, cut as the microphone path cuts them (talk that
+    goes on too long is dropped)."""
+    current = bytearray()
+    for frame in source:
+        step = endpointer.push(frame)
+        if step is None or step.mark is Mark.TOO_LONG:
+            continue
+        if step.mark is Mark.START:
+            current = bytearray()
+        current += b"".join(step.frames)
+        if step.mark is Mark.END:
+            yield Audio(bytes(current), SAMPLE_RATE_HZ)
+
+
 def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decision | None:
     """The first command in `audio`, as the microphone path would act on it; else the last
     utterance heard; None if nothing was. Silence is added at the end so the last word ends.
@@ -60,15 +81,13 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
     """
     listener = Listener(recognizer, Endpointer(webrtc_vad()))
     last = None
-    silence = Audio(bytes(FRAME_BYTES * (tail_ms // FRAME_MS)), 16000)
-    for chunk in (audio, silence):
-        for frame in frames(chunk):
-            decision = listener.push(frame)
-            if decision is not None:
-                if decision.heard.command is not None:
-                    listener.drop()
-                    return decision
-                last = decision
+    for frame in frames_ending_quiet(audio, tail_ms):
+        decision = listener.push(frame)
+        if decision is not None:
+            if decision.heard.command is not None:
+                listener.drop()
+                return decision
+            last = decision
     listener.drop()
     return last
 
@@ -76,17 +95,5 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
 def longest_utterance(audio: Audio, timing: Timing) -> Audio | None:
     """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance
     (a take is learnt from exactly what will be heard); None if there is no speech."""
-    endpointer = Endpointer(webrtc_vad(), timing)
-    found: list[bytes] = []
-    current = bytearray()
-    silence = Audio(bytes(FRAME_BYTES * (400 // FRAME_MS)), SAMPLE_RATE_HZ)
-    for frame in (f for chunk in (audio, silence) for f in frames(chunk)):
-        step = endpointer.push(frame)
-        if step is None or step.mark is Mark.TOO_LONG:
-            continue
-        if step.mark is Mark.START:
-            current = bytearray()
-        current += b"".join(step.frames)
-        if step.mark is Mark.END:
-            found.append(bytes(current))
-    return Audio(max(found, key=len), SAMPLE_RATE_HZ) if found else None
+    return max(utterances(frames_ending_quiet(audio), Endpointer(webrtc_vad(), timing)),
+               key=lambda u: len(u.pcm), default=None)
