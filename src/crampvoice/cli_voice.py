@@ -151,7 +151,7 @@ def _speaker(text: bool) -> Speaker:
     try:
         return build_voice_speaker(voice, notify=lambda _: None)
     except CrampvoiceError as e:
-        print(f"Speech is off: {e.message}. Showing the prompts as text.", file=sys.stderr)
+        print(f"Speech is off: {e.message}. To hear the prompts, {e.hint}. Showing them as text.", file=sys.stderr)
         return TextSpeaker()
 
 
