@@ -8,8 +8,10 @@ one `save_to_file` per `runAndWait` (several in one run keep only the last file)
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import tempfile
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,7 @@ def _first(*values: _T | None) -> _T:
 
 
 RETRIES = 2
+ESPEAK_RATE, ESPEAK_VOLUME = 1, 2  # espeak_PARAMETER, in speak_lib.h
 SHORTEST_SHARE = 1 / 3  # of a sentence's expected length: shorter is a cut-short synthesis
 
 
@@ -77,6 +80,7 @@ class Pyttsx3Synth:
             import pyttsx3
 
             self._engine: Any = pyttsx3.init("espeak")
+            self._espeak = _Espeak()
         except ImportError:
             raise DeviceError("pyttsx3 is not installed", "reinstall crampvoice, or run with --text") from None
         except (OSError, RuntimeError) as e:
@@ -85,26 +89,35 @@ class Pyttsx3Synth:
         self._path = Path(self._dir.name) / "sentence.wav"
         self._applied: VoiceSettings | None = None
         self.voices = [Voice(v.id, v.name, tuple(v.languages or ())) for v in self._engine.getProperty("voices")]
-        self.apply(settings or VoiceSettings())
+        self._wanted = VoiceSettings()
+        self.apply(settings or self._wanted)
 
     def apply(self, settings: VoiceSettings) -> None:
-        if settings == self._applied:
-            return
         if settings.voice not in {v.id for v in self.voices}:
             raise DeviceError(f"espeak-ng has no voice '{settings.voice}'",
                               "'crampvoice voices' lists the voices; put one in your settings as 'voice:'")
+        self._wanted = settings
+        if settings == self._applied:
+            return
         self._engine.setProperty("voice", settings.voice)
         self._engine.setProperty("rate", settings.rate_wpm)
         self._engine.setProperty("volume", settings.volume)
         self._applied = settings
 
     def synth(self, text: str) -> Audio:
-        """The sentence as audio, its silent lead-in and tail trimmed.
+        """The sentence as audio, its silent lead-in and tail trimmed, at the settings applied.
 
-        A run of pyttsx3's espeak driver can end on the previous sentence's last callback and
-        save an empty file, or, on a busy machine, one cut short (seen: the second sentence of
-        every other Pyttsx3Synth made in one process, and `show` and `render` 17 s apart): a
-        result far shorter than its words take at this rate, like a failed one, is tried again.
+        Each result is checked, and made again when it fails a check:
+        - pyttsx3's espeak driver can end a run on the previous sentence's last callback and save
+          an empty file, or, on a busy machine, one cut short (seen: the second sentence of every
+          other Pyttsx3Synth made in one process, and `show` and `render` 17 s apart): a result far
+          shorter than its words take at this rate is made again;
+        - espeak-ng takes a rate or volume through its own queue, and the driver ends each run
+          with espeak_Cancel when that queue is still busy, which puts back the parameters saved
+          before: a setting made just before a run can be lost (seen: two sessions in five spoken
+          whole at the driver's own 200 words a minute, not the 160 asked for). espeak-ng is asked
+          what it used, and if the settings were lost they are put to it again, and left to
+          settle, before the sentence is made again.
         """
         for attempt in range(RETRIES + 1):
             try:
@@ -113,15 +126,25 @@ class Pyttsx3Synth:
                 if attempt == RETRIES:
                     raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
                 continue
-            if self._whole(audio, text):
+            if not self._settings_held():
+                self._applied = None
+                self.apply(self._wanted)
+                self._espeak.settle()  # or the next run's end cancels them again
+            elif self._whole(audio, text):
                 return audio
         return audio
+
+    def _settings_held(self) -> bool:
+        """Whether espeak-ng has the rate and volume last applied."""
+        self._espeak.settle()
+        return (self._espeak.current(ESPEAK_RATE) == self._wanted.rate_wpm
+                and self._espeak.current(ESPEAK_VOLUME) == round(self._wanted.volume * 100))
 
     def _whole(self, audio: Audio, text: str) -> bool:
         """Not cut short: at least a third of the time its words take at the rate set."""
         words = sum(any(c.isalnum() for c in w) for w in text.split())
-        rate_wpm = (self._applied or VoiceSettings()).rate_wpm
-        return audio.duration_s >= SHORTEST_SHARE * words * 60 / rate_wpm and (audio.frames > 0 or not words)
+        expected_s = words * 60 / self._wanted.rate_wpm
+        return audio.duration_s >= SHORTEST_SHARE * expected_s and (audio.frames > 0 or not words)
 
     def _synth_once(self, text: str) -> Audio:
         self._path.unlink(missing_ok=True)
@@ -138,3 +161,27 @@ class Pyttsx3Synth:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+class _Espeak:
+    """What pyttsx3 does not tell: espeak-ng's current parameters, and whether its queue is empty.
+
+    Read from the library pyttsx3 loaded. pyttsx3 binds espeak_GetParameter without its second
+    argument (`current`), so its own reading is the default or the current value at random.
+    """
+
+    def __init__(self) -> None:
+        from pyttsx3.drivers import _espeak
+
+        self._get = _espeak.dll.espeak_GetParameter
+        self._get.argtypes, self._get.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+        self._busy = _espeak.dll.espeak_IsPlaying
+
+    def current(self, parameter: int) -> int:
+        return int(self._get(parameter, 1))
+
+    def settle(self, timeout_s: float = 1.0) -> None:
+        """Wait, a little, until espeak-ng has done all it was asked."""
+        deadline = time.monotonic() + timeout_s
+        while self._busy() and time.monotonic() < deadline:
+            time.sleep(0.002)
