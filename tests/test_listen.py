@@ -157,3 +157,49 @@ def test_a_persons_own_words_are_heard_and_unknown_ones_are_named() -> None:
     assert decision is not None and decision.heard.command is Command.HELP
     decision = heard_in(read_audio(CORPUS / "the-weather-tonight_clean.wav"), SphinxRecognizer(Vocabulary()))
     assert decision is not None and decision.heard.command is None
+
+
+def test_the_utterance_decided_on_is_kept_with_the_decision_as_the_recogniser_was_fed_it() -> None:
+    from crampvoice.listen.endpoint import webrtc_vad
+    from crampvoice.listen.files import read_audio
+    from crampvoice.listen.recognizer import Heard
+    from crampvoice.listen.stream import Listener, frames_ending_quiet
+
+    class Fed:
+        def __init__(self) -> None:
+            self.pcm = bytearray()
+
+        def expect(self, commands: frozenset[Command]) -> None: ...
+        def begin(self) -> None:
+            self.pcm = bytearray()
+
+        def feed(self, frame: bytes) -> None:
+            self.pcm += frame
+
+        def end(self) -> Heard:
+            return Heard(None, "weather", 0.2)
+
+    fed = Fed()
+    listener = Listener(fed, Endpointer(webrtc_vad()))
+    audio = read_audio(CORPUS / "the-weather-tonight_clean.wav")
+    decisions = [d for f in frames_ending_quiet(audio) if (d := listener.push(f)) is not None]
+    assert len(decisions) == 1 and decisions[0].utterance is not None
+    assert decisions[0].utterance.pcm == bytes(fed.pcm)
+    assert 0.5 < decisions[0].utterance.duration_s <= audio.duration_s + 0.1
+
+
+def test_only_the_newest_unheard_utterances_are_kept_privately_newest_first(tmp_path: Path) -> None:
+    from crampvoice.audio import Audio
+    from crampvoice.listen import unheard
+
+    folder = tmp_path / "unheard"
+    kept = [unheard.keep(Audio(bytes(3200 * (i + 1)), 16000), "go back" if i % 2 else "", folder)
+            for i in range(unheard.KEEP + 2)]
+    clips = unheard.clips(folder)
+    assert [c.path for c in clips] == kept[::-1][:unheard.KEEP]
+    assert not kept[0].exists() and not kept[1].exists()
+    assert clips[0].guess == "go back" and clips[1].guess == ""
+    assert clips[0].seconds == pytest.approx(0.1 * (unheard.KEEP + 2))
+    assert folder.stat().st_mode & 0o077 == 0
+    (folder / "notes.wav").write_bytes(b"not a take")  # passed over, not an error
+    assert unheard.clear(folder) == unheard.KEEP and [p.name for p in folder.iterdir()] == ["notes.wav"]

@@ -190,7 +190,7 @@ def test_a_microphone_that_goes_silent_mid_session_is_said_once_and_the_session_
     assert "Traceback" not in err
 
 
-def test_a_word_that_is_no_command_is_logged_as_unheard_with_its_score(env: dict[str, str], tmp_path: Path) -> None:
+def test_a_word_that_is_no_command_is_logged_as_unheard_kept_and_taught_with_one_command(env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "hold.yaml"
     script.write_text(LONG_HOLD.replace("hold: 60", "hold: 12"))
     talk = Path(__file__).parent / "data" / "corpus" / "the-weather-tonight_clean.wav"
@@ -208,3 +208,13 @@ def test_a_word_that_is_no_command_is_logged_as_unheard_with_its_score(env: dict
     assert isinstance(unheard[0]["guess"], str) and 0 <= float(str(unheard[0]["score"])) <= 1
     assert [e for e in seen if e["type"] == "command"] == []
     assert seen[-1]["reason"] == "completed"
+    clip = Path(str(unheard[0]["clip"]))
+    assert clip.is_file(), unheard
+    listed = subprocess.run([*CRAMPVOICE, "words", "unheard"], capture_output=True, text=True, timeout=60)
+    assert str(clip) in listed.stdout, listed
+    taught = subprocess.run([*CRAMPVOICE, "words", "add", "weather", "--as", "next", str(clip)],
+                            capture_output=True, text=True, timeout=120)
+    assert taught.returncode == 0 and "Kept 1 take(s) of 'weather' for next." in taught.stdout, taught
+    words = subprocess.run([*CRAMPVOICE, "words", "list"], capture_output=True, text=True, timeout=60)
+    assert "next           'weather': 1 take" in words.stdout, words
+    assert not clip.exists()  # a take now, no longer something not understood

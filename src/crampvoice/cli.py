@@ -192,10 +192,11 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
     """A listening microphone, or, saying why once, none (the keys work either way)."""
     from .listen.hearing import recognizer_for
     from .listen.mic import MicrophoneSource, find_device
+    from .listen.unheard import unheard_dir
 
     try:
         recognizer, notes = recognizer_for(vocabulary)
-        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic))
+        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir())
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .audio import Audio
 from .core.commands import Command, normalise
 from .core.errors import CrampvoiceError
+from .core.phrases import count
 from .core.ports import Source, Speaker
 from .view import TextView
 
@@ -42,6 +43,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove = verbs.add_parser("remove", help="forget a word and delete its takes")
     remove.add_argument("word")
     remove.set_defaults(handler=cmd_words_remove)
+    unheard = verbs.add_parser("unheard", help="what sessions heard and did not act on, newest first, "
+                               "to play or teach as a word")
+    unheard.add_argument("--clear", action="store_true", help="delete them all")
+    unheard.set_defaults(handler=cmd_words_unheard)
 
 
 def cmd_teach(args: argparse.Namespace) -> int:
@@ -74,6 +79,7 @@ def cmd_words_list(args: argparse.Namespace) -> int:
 
 def cmd_words_add(args: argparse.Namespace) -> int:
     from .listen import takes
+    from .listen.unheard import unheard_dir
 
     command = COMMANDS[args.command]
     args.files = [*args.files, *args.extra]
@@ -92,7 +98,28 @@ def cmd_words_add(args: argparse.Namespace) -> int:
     for audio in recordings:
         takes.add(audio, command, args.word)
     print(f"Kept {len(recordings)} take(s) of {args.word!r} for {command.value}.")
+    taught = [path for name in args.files if (path := Path(name).resolve()).parent == unheard_dir().resolve()]
+    for path in taught:  # a take now, no longer something not understood
+        path.unlink(missing_ok=True)
     print(_build_sentence())
+    return 0
+
+
+def cmd_words_unheard(args: argparse.Namespace) -> int:
+    from .listen import unheard
+
+    if args.clear:
+        print(f"Deleted {count(unheard.clear(), 'recording')} of what was not understood.")
+        return 0
+    clips = unheard.clips()
+    if not clips:
+        print("Nothing kept: every session so far understood what it heard, or nothing was said.")
+        return 0
+    for clip in clips:
+        guess = f"closest: {clip.guess!r}" if clip.guess else "nothing close"
+        print(f"{clip.heard_at:%Y-%m-%d %H:%M:%S}  {clip.seconds:4.1f} s  {guess:<24} {clip.path}")
+    print(f"To teach one as a word: crampvoice words add WORD --as COMMAND {clips[0].path}")
+    print(f"The newest {unheard.KEEP} are kept; 'crampvoice words unheard --clear' deletes them.")
     return 0
 
 

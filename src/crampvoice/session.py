@@ -134,7 +134,8 @@ def _loop(seq: Sequencer, parts: Parts) -> str:
             effects = []
         elif isinstance(event, Unheard):  # for whoever reads the events: not said, not printed
             if parts.events is not None:
-                parts.events.write("unheard", now, guess=event.guess, score=round(event.score, 3))
+                kept = {"clip": event.clip} if event.clip else {}
+                parts.events.write("unheard", now, guess=event.guess, score=round(event.score, 3), **kept)
             effects = []
         else:
             effects = seq.handle(event, now)

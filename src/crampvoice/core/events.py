@@ -69,6 +69,7 @@ class Unheard:
 
     guess: str  # the closest word or phrase, "" when nothing came close
     score: float  # 0 to 1
+    clip: str = ""  # where the utterance was kept, to be heard or taught as a take; "" if it was not
 
 
 Arrival = Input | Notice | Interrupted | Unheard

@@ -12,15 +12,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..core.commands import Command
 from ..core.errors import CrampvoiceError
 from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
 from ..watchdog import Stall
+from . import unheard
 from .capture import Capture, sounddevice
 from .endpoint import Endpointer, webrtc_vad
 from .recognizer import Recognizer
-from .stream import Listener
+from .stream import Decision, Listener
 
 GUARD_S = 0.4  # after its own speech ends, what the microphone hears is still echo for this long
 STALL_S = 2.0  # no audio from the microphone this long, while we were awake to see it: it is gone
@@ -62,7 +64,8 @@ class MicrophoneSource:
     """A Source and Ears: puts CommandGiven(by_voice=True) for each command heard."""
 
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
-                 device: int | None = None) -> None:
+                 device: int | None = None, unheard_dir: Path | None = None) -> None:
+        self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self._listener = Listener(recognizer, Endpointer(webrtc_vad()))
         self._quiet_since = quiet_since
         self._stop = threading.Event()
@@ -103,7 +106,16 @@ class MicrophoneSource:
             if decision is not None and decision.heard.command is not None:
                 put(CommandGiven(decision.heard.command, by_voice=True, heard=decision.heard.text))
             elif decision is not None:
-                put(Unheard(decision.heard.text, decision.heard.confidence))
+                put(Unheard(decision.heard.text, decision.heard.confidence, self._keep(decision)))
+
+    def _keep(self, decision: Decision) -> str:
+        """Where the utterance was kept for a caregiver to hear or teach; "" if it could not be."""
+        if decision.utterance is None or self._unheard_dir is None:
+            return ""
+        try:
+            return str(unheard.keep(decision.utterance, decision.heard.text, self._unheard_dir))
+        except OSError:
+            return ""  # a full or read-only disk: the event says what was guessed, all the same
 
     def _watch(self, put: Callable[[Arrival], None]) -> None:
         stall = Stall(STALL_S, WATCH_S)

@@ -14,6 +14,7 @@ from .recognizer import Heard, Recognizer
 class Decision:
     heard: Heard
     decided_ms: int  # the position in the audio at which it was decided
+    utterance: Audio | None = None  # what was decided on; None for talk that went on too long
 
 
 class Listener:
@@ -21,6 +22,7 @@ class Listener:
         self.recognizer = recognizer
         self.endpointer = endpointer
         self.position_ms = 0
+        self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
 
     def push(self, frame: bytes) -> Decision | None:
         """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended."""
@@ -30,12 +32,15 @@ class Listener:
             return None
         if step.mark is Mark.START:
             self.recognizer.begin()
+            self._utterance = bytearray()
         for f in step.frames:
             self.recognizer.feed(f)
+            self._utterance += f
         if step.mark is Mark.END:
-            return Decision(self.recognizer.end(), self.position_ms)
+            return Decision(self.recognizer.end(), self.position_ms, Audio(bytes(self._utterance), SAMPLE_RATE_HZ))
         if step.mark is Mark.TOO_LONG:
             self.recognizer.begin()  # not worth decoding
+            self._utterance = bytearray()
             return Decision(Heard(None, "", 0.0), self.position_ms)
         return None
 
