@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -169,7 +170,7 @@ def test_the_utterance_decided_on_is_kept_with_the_decision_as_the_recogniser_wa
         def __init__(self) -> None:
             self.pcm = bytearray()
 
-        def expect(self, commands: frozenset[Command]) -> None: ...
+        def expect(self, commands: Iterable[Command]) -> None: ...
         def begin(self) -> None:
             self.pcm = bytearray()
 

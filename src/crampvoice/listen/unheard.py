@@ -10,6 +10,7 @@ are deleted as new ones come, and `crampvoice words unheard --clear` deletes the
 from __future__ import annotations
 
 import datetime
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,10 +37,10 @@ def keep(utterance: Audio, guess: str, root: Path | None = None) -> Path:
     """Keep one utterance and drop the oldest beyond `KEEP`; OSError if the folder cannot be written."""
     folder = root or unheard_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    same_second = sum(1 for _ in folder.glob(f"{stamp}-*.wav"))
-    path = folder / "-".join(filter(None, [stamp, str(same_second + 1), folder_name(guess)]))
-    path = path.with_name(path.name + ".wav")
+    now = datetime.datetime.now().replace(microsecond=0)
+    this_second = [named[1] for p in folder.glob("*.wav") if (named := _named(p)) is not None and named[0] == now]
+    number = 1 + max(this_second, default=0)
+    path = folder / ("-".join(filter(None, [f"{now:%Y%m%d-%H%M%S}", str(number), folder_name(guess)])) + ".wav")
     write_wav(path, utterance)
     for old in [c.path for c in clips(folder)][KEEP:]:
         old.unlink(missing_ok=True)
@@ -51,14 +52,15 @@ def clips(root: Path | None = None) -> list[Clip]:
     folder = root or unheard_dir()
     found = []
     for path in folder.glob("*.wav") if folder.is_dir() else ():
-        day, time, number, *guess = [*path.stem.split("-"), "", ""]
-        try:
-            heard_at = datetime.datetime.strptime(f"{day}-{time}", "%Y%m%d-%H%M%S")
-            seconds = read_wav(path).duration_s
-        except (ValueError, OSError, EOFError):
+        named = _named(path)
+        if named is None:
             continue
-        order = int(number) if number.isdigit() else 0
-        found.append((heard_at, order, Clip(path, heard_at, " ".join(guess).strip(), seconds)))
+        try:
+            seconds = read_wav(path).duration_s
+        except (OSError, EOFError, ValueError, wave.Error):
+            seconds = 0.0  # unreadable: listed all the same, so it can be found and deleted
+        heard_at, number, guess = named
+        found.append((heard_at, number, Clip(path, heard_at, guess, seconds)))
     return [clip for *_, clip in sorted(found, key=lambda f: f[:2], reverse=True)]
 
 
@@ -68,3 +70,12 @@ def clear(root: Path | None = None) -> int:
     for clip in gone:
         clip.path.unlink(missing_ok=True)
     return len(gone)
+
+
+def _named(path: Path) -> tuple[datetime.datetime, int, str] | None:
+    """When, which of that second, and the guess, from a name `keep` gave; None for any other name."""
+    day, time, number, *guess = [*path.stem.split("-"), "", ""]
+    try:
+        return datetime.datetime.strptime(f"{day}-{time}", "%Y%m%d-%H%M%S"), int(number), " ".join(guess).strip()
+    except ValueError:
+        return None
