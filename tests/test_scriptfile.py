@@ -195,3 +195,59 @@ def test_words_in_a_script_point_to_the_settings_file() -> None:
     found = problems("crampvoice: 1\ntitle: T\nwords:\n  next: [nek]\nsteps: [{say: a}]\n")
     assert found[0].startswith("s.yaml:3:1: error: the script has an unknown key 'words' — a person's own words")
     assert "settings" in found[0]
+
+
+def ear_warnings(text: str) -> list[str]:
+    return [str(w) for w in read_script(text.encode(), "s.yaml")[1]]
+
+
+def test_what_is_hard_to_follow_by_ear_is_warned_about_where_it_is_written() -> None:
+    found = ear_warnings(
+        "crampvoice: 1\ntitle: T\nsafety:\n  - If it is bad, call 911 now.\nsteps:\n"
+        "  - stretch: Pull your toes up, then hold them, then breathe out.\n    hold: 30\n"
+        "  - massage: Rub the calf for 10-15 seconds.\n    hold: 12\n"
+        "  - heat: Put a warm towel on it for two minutes.\n    hold: 60\n"
+        "  - say: Drink 1/2 a glass of water 2x.\n")
+    assert found == [
+        "s.yaml:4:5: warning: a safety note: '911' is said as an amount, not digit by digit — "
+        "write a number to call as it is dialled: '9 1 1'",
+        "s.yaml:6:14: warning: step 1's 'stretch': one sentence gives 3 instructions — "
+        "give each instruction a sentence of its own, or a step of its own",
+        "s.yaml:8:14: warning: step 2's 'massage': '10-15' is said with a dash in it — write 'ten to fifteen'",
+        "s.yaml:8:14: warning: step 2's 'massage': the sentence names 15 seconds, but the hold is 12 — "
+        "make 'hold:' the time the sentence names, or leave the time out of the sentence",
+        "s.yaml:10:11: warning: step 3's 'heat': the sentence names 120 seconds, but the hold is 60 — "
+        "make 'hold:' the time the sentence names, or leave the time out of the sentence",
+        "s.yaml:12:10: warning: step 4's 'say': '1/2' is said with 'slash' — write 'half', 'a quarter'",
+        "s.yaml:12:10: warning: step 4's 'say': '2x' is not said as a time or a count — "
+        "write the words out: 'thirty seconds', 'two minutes', 'twice'"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Pull your toes up, then hold them.",  # one "then": two steps of one movement
+    "Hold it for half a minute.",  # hold: 30
+    "Keep going for 30 seconds, then rest.",
+    "Take a second to breathe in.",  # no length named
+    "Count to 120 if it helps.",  # a long number, but not one to call
+    " ".join(["word"] * 25) + ".",
+])
+def test_what_is_easy_to_follow_by_ear_gets_no_warning(sentence: str) -> None:
+    assert ear_warnings(f"crampvoice: 1\ntitle: T\nsteps:\n  - stretch: \"{sentence}\"\n    hold: 30\n") == []
+
+
+def test_a_sentence_one_word_too_long_is_warned_about() -> None:
+    long = " ".join(["word"] * 26) + "."
+    assert ear_warnings(f"crampvoice: 1\ntitle: T\nsteps:\n  - say: {long}\n") == [
+        "s.yaml:4:10: warning: step 1's 'say': a sentence of 26 words is hard to follow by ear — "
+        "split it into sentences of 25 words or fewer"]
+
+
+def test_everything_the_program_says_in_its_own_words_is_easy_to_follow_by_ear() -> None:
+    from crampvoice.core import phrases
+    from crampvoice.core.ear import hard_to_follow
+
+    constants = [v for k, v in vars(phrases).items() if k.isupper()]
+    said = [v for v in constants if isinstance(v, str)]
+    said += [line for v in constants if isinstance(v, tuple) for line in v if isinstance(line, str)]
+    assert len(said) > 20
+    assert {text: hard_to_follow(text) for text in said if hard_to_follow(text)} == {}

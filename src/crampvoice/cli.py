@@ -244,7 +244,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    script = library.load(library.find(args.script))
+    script, warnings = library.check(library.find(args.script))
+    for warning in warnings:  # what may not say what was meant, or is hard to follow by ear
+        print(warning, file=sys.stderr)
     timed = total_s(simulate(script))
     speech_s, how = _speech_lengths(script, _voice_settings(args, load_settings(), script))
     moments = simulate(script, speech_s)

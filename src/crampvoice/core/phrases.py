@@ -80,7 +80,7 @@ RED_FLAGS = (
     "Pain in one leg with swelling, warmth or redness can be a blood clot. Get urgent "
     "medical help.",
     "If you are also short of breath or have chest pain, call your emergency number now, "
-    "such as 999, 911 or 112.",
+    "such as 9 9 9, 9 1 1 or 1 1 2.",
     "Numbness or weakness in the leg, or cramps after a dirty wound, also need a doctor.",
 )
 SET_COUNT = "We will do this {}."

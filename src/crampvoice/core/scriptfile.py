@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .ear import hard_to_follow
 from .errors import Problem, ScriptError
 from .script import (
     FORMAT_VERSION,
@@ -113,7 +114,11 @@ class _Reader(NodeReader):
 
     def _safety(self, node: Node) -> tuple[str, ...]:
         items = node.value if isinstance(node, SequenceNode) else [node]
-        return tuple(t for item in items if (t := self._text(item, "a safety note")) is not None)
+        notes = [(item, self._text(item, "a safety note")) for item in items]
+        for item, text in notes:
+            if text is not None:
+                self._ear_check(item, "a safety note", text)
+        return tuple(text for _, text in notes if text is not None)
 
     def _steps(self, node: Node) -> tuple[Step, ...] | None:
         if not isinstance(node, SequenceNode) or not node.value:
@@ -153,7 +158,12 @@ class _Reader(NodeReader):
                          "add 'repeat: 2' or more, or 'sides: both', or remove 'rest'")
         if text is None or len(fields) != len(keys) - 1:
             return None
+        self._ear_check(keys[kind.value], f"{what}'s '{kind.value}'", text, fields.get("hold"))
         return _with(step, fields)
+
+    def _ear_check(self, node: Node, what: str, text: str, hold: object = None) -> None:
+        for message, hint in hard_to_follow(text, hold if isinstance(hold, float) else None):
+            self.warn(node, f"{what}: {message}", hint)
 
     def _field(self, kind: Kind, what: str, key: str, node: Node) -> object | None:
         asking = kind is Kind.ASK
