@@ -56,6 +56,18 @@ def test_show_prints_the_timeline_and_the_total(capsys: pytest.CaptureFixture[st
     assert "Timed holds and rests: 5:30." in out
 
 
+def test_show_warns_on_standard_error_where_a_sentence_is_hard_to_follow_by_ear(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "warm.yaml"
+    script.write_text("crampvoice: 1\ntitle: Warm\nsteps:\n  - heat: Put a warm towel on it for two minutes.\n"
+                      "    hold: 60\n")
+    assert main(["show", str(script)]) == 0
+    out, err = capsys.readouterr()
+    assert err == (f"{script}:4:11: warning: step 1's 'heat': the sentence names 120 seconds, but the hold is 60"
+                   " — make 'hold:' the time the sentence names, or leave the time out of the sentence\n")
+    assert out.startswith("Warm\n") and "warning" not in out
+
+
 def test_validate_names_every_file_and_exits_1_if_any_is_invalid(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
