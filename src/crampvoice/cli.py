@@ -12,7 +12,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__, cli_voice, doctor, library, session
+from . import __version__, cli_profile, cli_voice, doctor, library, session
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
@@ -21,7 +21,7 @@ from .core.printable import printable
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
 from .eventlog import EventLog
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, select_profile
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
+        select_profile(args.profile)
         return int(args.handler(args))
     except ScriptError as e:
         for problem in e.problems:
@@ -77,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crampvoice",
                                      description="Talks you through a leg cramp, hands-free.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--profile", metavar="NAME", help="whose settings and voice: a name from "
+                        "'crampvoice profile list' (default: your settings file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a relief session")
@@ -86,28 +89,34 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
     run.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
     _voice_options(run)
+    cli_profile.option(run)
     run.set_defaults(handler=cmd_run)
 
     render = sub.add_parser("render", help="the whole guided session as a WAV file")
     render.add_argument("script")
     render.add_argument("-o", "--output", required=True, metavar="FILE.wav")
     _voice_options(render)
+    cli_profile.option(render)
     render.set_defaults(handler=cmd_render)
 
     recognize = sub.add_parser("recognize", help="the command heard in each audio file (WAV, FLAC, AIFF)")
     recognize.add_argument("files", nargs="+", metavar="FILE")
     recognize.add_argument("--json", action="store_true", help="one JSON object a file")
+    cli_profile.option(recognize)
     recognize.set_defaults(handler=cmd_recognize)
 
     sub.add_parser("devices", help="the microphones you can listen with").set_defaults(handler=cmd_devices)
     sub.add_parser("voices", help="the voices espeak-ng can speak with").set_defaults(handler=cmd_voices)
-    sub.add_parser("doctor", help="what works, what does not, and the fix").set_defaults(handler=cmd_doctor)
+    doctor_parser = sub.add_parser("doctor", help="what works, what does not, and the fix")
+    cli_profile.option(doctor_parser)
+    doctor_parser.set_defaults(handler=cmd_doctor)
 
     sub.add_parser("list", help="the relief scripts you can run").set_defaults(handler=cmd_list)
 
     show = sub.add_parser("show", help="a script's timeline and total time")
     show.add_argument("script")
     _voice_options(show)
+    cli_profile.option(show)
     show.set_defaults(handler=cmd_show)
 
     new = sub.add_parser("new", help="start a script of your own")
@@ -119,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(handler=cmd_validate)
     cli_voice.register(sub)
+    cli_profile.register(sub)
     return parser
 
 

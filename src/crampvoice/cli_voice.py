@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audio import Audio
+from .cli_profile import option
 from .core.commands import Command, normalise
 from .core.errors import CrampvoiceError
 from .core.phrases import count
@@ -27,11 +28,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        help="teach only these commands (default: every command, then a few other words)")
     teach.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
     teach.add_argument("--text", action="store_true", help="print the prompts instead of speaking them")
+    option(teach)
     teach.set_defaults(handler=cmd_teach)
 
     words = sub.add_parser("words", help="your own words for commands, and the takes of them")
     verbs = words.add_subparsers(dest="verb", required=True, metavar="VERB")
-    verbs.add_parser("list", help="every word taught, with its takes").set_defaults(handler=cmd_words_list)
+    listing = verbs.add_parser("list", help="every word taught, with its takes")
+    option(listing)
+    listing.set_defaults(handler=cmd_words_list)
     add = verbs.add_parser("add", help="a word of your own for a command, from recordings or the microphone")
     add.add_argument("word", help="the word as it is said")
     add.add_argument("files", nargs="*", metavar="FILE", help="recordings of the word (WAV, FLAC, AIFF); "
@@ -39,13 +43,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--as", dest="command", required=True, choices=sorted(COMMANDS), metavar="COMMAND",
                      help=f"the command it means: {', '.join(sorted(COMMANDS))}")
     add.add_argument("--mic", metavar="NAME", help="the microphone to record with")
+    option(add)
     add.set_defaults(handler=cmd_words_add, files_anywhere=True)  # `words add okay --as next a.wav b.wav`
     remove = verbs.add_parser("remove", help="forget a word and delete its takes")
     remove.add_argument("word")
+    option(remove)
     remove.set_defaults(handler=cmd_words_remove)
     unheard = verbs.add_parser("unheard", help="what sessions heard and did not act on, newest first, "
                                "to play or teach as a word")
     unheard.add_argument("--clear", action="store_true", help="delete them all")
+    option(unheard)
     unheard.set_defaults(handler=cmd_words_unheard)
 
 

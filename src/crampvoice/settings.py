@@ -1,7 +1,15 @@
-"""A person's settings file and where their own files live (platformdirs)."""
+"""A person's settings (their profile) and where their own files live (platformdirs).
+
+Each person crampvoice is set up for has a profile: `settings.yaml` in the config folder is
+the default one, and `profiles/NAME.yaml` beside it one each for anyone else in the house.
+A profile's own files (the takes of their voice, what was not understood) live in a folder
+of its own; scripts are shared. The command line picks the profile once (`--profile NAME`,
+`select_profile`), before anything is read.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,17 +26,68 @@ APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words")
 
 
+PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_selected: list[str] = []  # the profile chosen for this run; none: the default one
+
+
 def data_dir() -> Path:
-    """The person's own scripts and diary ($XDG_DATA_HOME/crampvoice on Linux)."""
+    """The household's own scripts and diary ($XDG_DATA_HOME/crampvoice on Linux)."""
     return Path(platformdirs.user_data_dir(APP))
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP))
 
 
 def user_scripts_dir() -> Path:
     return data_dir() / "scripts"
 
 
+def profiles_dir() -> Path:
+    return config_dir() / "profiles"
+
+
+def profile_path(name: str) -> Path:
+    """Where the profile `name` is kept; CrampvoiceError for a name no profile can have."""
+    if not PROFILE_NAME.match(name) or name == "default":
+        raise SettingsError(f"'{name}' cannot be a profile name",
+                            "use lower-case letters, digits, '-' and '_', such as 'dad' or 'mum-night'")
+    return profiles_dir() / f"{name}.yaml"
+
+
+def select_profile(name: str | None) -> None:
+    """Read and keep this run's settings and files as the profile `name`'s (None: the default)."""
+    _selected.clear()
+    if name is None or name == "default":
+        return
+    path = profile_path(name)
+    if not path.is_file():
+        known = ", ".join(profile_names()) or "none yet"
+        raise SettingsError(f"there is no profile '{name}' (profiles: {known})",
+                            f"make it with 'crampvoice profile new {name}'")
+    _selected.append(name)
+
+
+def selected_profile() -> str | None:
+    return _selected[0] if _selected else None
+
+
+def profile_names() -> list[str]:
+    """Every profile but the default, by name."""
+    folder = profiles_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.match(p.stem)) if folder.is_dir() else []
+
+
 def settings_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP)) / "settings.yaml"
+    """The selected profile's file; the default profile is `settings.yaml`."""
+    name = selected_profile()
+    return profile_path(name) if name else config_dir() / "settings.yaml"
+
+
+def person_dir() -> Path:
+    """Where the selected profile's own files live: the takes of their voice, what was not understood."""
+    name = selected_profile()
+    return data_dir() / "people" / name if name else data_dir()
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..audio import Audio, read_wav, to_mono_16k, write_wav
 from ..core.commands import Command, normalise
 from ..core.errors import SettingsError
-from ..settings import data_dir
+from ..settings import person_dir
 from .endpoint import Timing
 from .stream import longest_utterance
 
@@ -31,7 +31,7 @@ TAKE_TIMING = Timing(longest_ms=4000)  # where a take starts and ends; it may be
 
 def voice_dir() -> Path:
     """Where the person's takes live ($XDG_DATA_HOME/crampvoice/voice on Linux)."""
-    return data_dir() / "voice"
+    return person_dir() / "voice"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio import Audio, read_wav, write_wav
-from ..settings import data_dir
+from ..settings import person_dir
 from .takes import folder_name
 
 KEEP = 20
 
 
 def unheard_dir() -> Path:
-    return data_dir() / "unheard"
+    return person_dir() / "unheard"
 
 
 @dataclass(frozen=True, slots=True)

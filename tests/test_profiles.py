@@ -1,0 +1,119 @@
+"""Profiles: one settings file per person, through the real command line and real pocketsphinx."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+def crampvoice(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CRAMPVOICE, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env)
+
+
+def profile(own_dirs: Path, name: str) -> Path:
+    return own_dirs / "config" / "crampvoice" / "profiles" / f"{name}.yaml"
+
+
+def test_profile_new_writes_a_valid_commented_file_and_never_overwrites_one(own_dirs: Path) -> None:
+    made = crampvoice("profile", "new", "dad")
+    assert made.returncode == 0, made.stderr
+    path = profile(own_dirs, "dad")
+    assert path.read_text().startswith("# The settings of one person") and "script: calf" in path.read_text()
+    shown = crampvoice("profile", "show", "dad")
+    assert shown.returncode == 0 and "rate: 160 (the default) words a minute" in shown.stdout, shown
+    path.write_text("rate: 120\n")
+    again = crampvoice("profile", "new", "dad")
+    assert again.returncode == 1 and "already exists, and was left as it is" in again.stderr
+    assert path.read_text() == "rate: 120\n"
+    copied = crampvoice("profile", "new", "mum", "--from", "dad")
+    assert copied.returncode == 0 and profile(own_dirs, "mum").read_text().endswith("rate: 120\n")
+    listed = crampvoice("profile", "list").stdout.split()
+    assert listed[0] == "default" and "dad" in listed and "mum" in listed
+    assert crampvoice("profile", "new", "../escape").returncode == 1
+
+
+def test_a_profiles_words_reach_the_recogniser_and_the_usual_words_still_work(own_dirs: Path) -> None:
+    crampvoice("profile", "new", "dad")
+    profile(own_dirs, "dad").write_text("words:\n  next: [stuff]\n")
+    heard = crampvoice("recognize", "--json", "--profile", "dad", str(CORPUS / "stuff_clean.wav"),
+                       str(CORPUS / "next-step_clean.wav"))
+    assert heard.returncode == 0, heard.stderr
+    assert [line.split('"command": ')[1].split(",")[0] for line in heard.stdout.splitlines()] == ['"next"', '"next"']
+    default = crampvoice("recognize", "--json", str(CORPUS / "stuff_clean.wav"))
+    assert '"command": null' in default.stdout  # another person's word is not the default profile's
+    before = crampvoice("--profile", "dad", "recognize", "--json", str(CORPUS / "stuff_clean.wav"))
+    assert '"command": "next"' in before.stdout  # --profile before the command works too
+
+
+def test_a_profile_giving_one_word_to_two_commands_is_refused_naming_both_places(own_dirs: Path) -> None:
+    crampvoice("profile", "new", "dad")
+    path = profile(own_dirs, "dad")
+    path.write_text("words:\n  next: [okay]\n  stop: [okay]\n")
+    ran = crampvoice("run", "--profile", "dad", "--text", "--keyboard")
+    assert ran.returncode == 1
+    assert ran.stderr.splitlines()[0] == (f"crampvoice: error: {path}: 'okay' is a word for both 'next' (line 2) "
+                                          "and 'stop' (line 3, column 10)")
+    missing = crampvoice("run", "--profile", "nobody", "--text")
+    assert missing.returncode == 1 and "there is no profile 'nobody' (profiles: dad)" in missing.stderr
+
+
+def test_each_profile_has_its_own_takes(own_dirs: Path) -> None:
+    crampvoice("profile", "new", "dad")
+    added = crampvoice("words", "add", "stuff", "--as", "next", str(CORPUS / "stuff_clean.wav"), "--profile", "dad")
+    assert added.returncode == 0, added.stderr
+    assert (own_dirs / "data" / "crampvoice" / "people" / "dad" / "voice" / "next" / "stuff" / "1.wav").is_file()
+    assert "'stuff': 1 take" in crampvoice("--profile", "dad", "words", "list").stdout
+    assert "No words taught yet" in crampvoice("words", "list").stdout
+
+
+FAKE_EDITOR = """\
+import sys
+from pathlib import Path
+count = Path(sys.argv[0]).with_suffix(".count")
+n = int(count.read_text()) if count.exists() else 0
+count.write_text(str(n + 1))
+Path(sys.argv[1]).write_text(["rate: fast\\n", "rate: 120\\n"][min(n, 1)])
+"""
+
+
+@pytest.fixture
+def editor(tmp_path: Path) -> dict[str, str]:
+    """An $EDITOR that writes a broken profile the first time it is opened, and a fixed one after."""
+    import os
+
+    script = tmp_path / "fake_editor.py"
+    script.write_text(FAKE_EDITOR)
+    return {**os.environ, "EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+
+
+def test_profile_edit_reopens_a_broken_profile_and_puts_it_in_place_only_when_valid(
+        own_dirs: Path, editor: dict[str, str]) -> None:
+    crampvoice("profile", "new", "dad")
+    path = profile(own_dirs, "dad")
+    before = path.read_text()
+    edited = crampvoice("profile", "edit", "dad", stdin="y\n", env=editor)
+    assert edited.returncode == 0, edited
+    assert f"{path}: 'rate' should be words a minute, from 80 to 350 (line 1, column 7)" in edited.stdout
+    assert "Edit it again? [Y/n]" in edited.stdout and edited.stdout.rstrip().endswith(f"{path}: ok")
+    assert path.read_text() == "rate: 120\n" and before != path.read_text()
+    assert not any(p.name.endswith(".draft") for p in path.parent.iterdir())
+
+
+def test_giving_up_on_a_broken_edit_leaves_the_profile_as_it_was_and_keeps_the_draft(
+        own_dirs: Path, editor: dict[str, str]) -> None:
+    crampvoice("profile", "new", "dad")
+    path = profile(own_dirs, "dad")
+    before = path.read_text()
+    gave_up = crampvoice("profile", "edit", "dad", stdin="n\n", env=editor)
+    assert gave_up.returncode == 1 and path.read_text() == before
+    draft = path.with_name(".dad.yaml.draft")
+    assert draft.read_text() == "rate: fast\n" and str(draft) in gave_up.stdout
+    no_answer = crampvoice("profile", "edit", "dad", env=editor)  # the editor fixes it this time
+    assert no_answer.returncode == 0 and "Going on with the draft left last time" in no_answer.stdout
+    assert path.read_text() == "rate: 120\n"
