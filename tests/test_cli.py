@@ -8,6 +8,7 @@ import pytest
 
 from crampvoice.cli import main
 from crampvoice.library import TEMPLATE, bundled_dir
+from crampvoice.schema import first_line
 
 BUNDLED = sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
@@ -24,7 +25,8 @@ def test_new_writes_a_valid_commented_file_and_never_overwrites(
         capsys: pytest.CaptureFixture[str], own_dirs: Path) -> None:
     assert main(["new", "mine"]) == 0
     path = own_dirs / "data" / "crampvoice" / "scripts" / "mine.yaml"
-    assert path.read_text() == TEMPLATE
+    assert path.read_text() == first_line("script") + TEMPLATE
+    assert first_line("script").startswith("# yaml-language-server: $schema=file:///")
     assert main(["validate", str(path)]) == 0
     path.write_text(TEMPLATE + "# my edit\n")
     assert main(["new", "mine"]) == 1

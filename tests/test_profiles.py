@@ -24,7 +24,9 @@ def test_profile_new_writes_a_valid_commented_file_and_never_overwrites_one(own_
     made = crampvoice("profile", "new", "dad")
     assert made.returncode == 0, made.stderr
     path = profile(own_dirs, "dad")
-    assert path.read_text().startswith("# The settings of one person") and "script: calf" in path.read_text()
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("# yaml-language-server: $schema=file:///") and lines[0].endswith("/profile.schema.json")
+    assert lines[1].startswith("# The settings of one person") and "script: calf" in path.read_text()
     shown = crampvoice("profile", "show", "dad")
     assert shown.returncode == 0 and "rate: 160 (the default) words a minute" in shown.stdout, shown
     path.write_text("rate: 120\n")

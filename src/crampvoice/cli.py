@@ -127,6 +127,10 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check script files; exit 1 if any has problems")
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(handler=cmd_validate)
+
+    schema = sub.add_parser("schema", help="the JSON Schema of a script or a profile, for editors")
+    schema.add_argument("kind", choices=["script", "profile"])
+    schema.set_defaults(handler=cmd_schema)
     cli_voice.register(sub)
     cli_profile.register(sub)
     return parser
@@ -389,6 +393,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             print(f"PROBLEM  {name}: {e.message}")
             print(f"         fix: {e.hint}")
     return 1 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import SCHEMAS, as_json
+
+    sys.stdout.write(as_json(SCHEMAS[args.kind]()))
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

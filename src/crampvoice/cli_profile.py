@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .core.errors import CrampvoiceError, SettingsError
+from .schema import first_line
 from .settings import (
     Settings,
     config_dir,
@@ -64,9 +65,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_new(args: argparse.Namespace) -> int:
     target = profile_path(args.name)
     if args.source is None:
-        text = TEMPLATE.format(name=args.name)
+        text = first_line("profile") + TEMPLATE.format(name=args.name)
     else:
-        text = f"# Copied from the profile '{args.source}'.\n" + _read(_path_of(args.source))
+        copied = _read(_path_of(args.source))
+        if not copied.startswith("# yaml-language-server:"):
+            copied = first_line("profile") + copied
+        text = copied.replace("\n", f"\n# Copied from the profile '{args.source}'.\n", 1)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("x", encoding="utf-8") as f:

@@ -11,6 +11,7 @@ from .core.errors import CrampvoiceError, Problem, ScriptError
 from .core.script import Script
 from .core.scriptfile import read_script
 from .core.yamlnodes import MAX_FILE_BYTES
+from .schema import SCRIPT_HELP, first_line
 from .settings import user_scripts_dir
 from .smallfile import read_regular
 
@@ -87,7 +88,8 @@ def new_script(name: str, source: Path | None) -> Path:
                               "use lower-case letters, digits, '-' and '_', such as 'mums-calf'")
     if source is not None:
         load(source)  # refuse to copy a broken script
-    text = TEMPLATE if source is None else _copy_header(source) + read_bytes(source).decode("utf-8")
+    text = first_line("script") + (TEMPLATE if source is None
+                                   else _copy_header(source) + read_bytes(source).decode("utf-8"))
     folder = user_scripts_dir()
     target = folder / f"{name}.yaml"
     try:
@@ -104,8 +106,11 @@ def new_script(name: str, source: Path | None) -> Path:
 
 
 def _copy_header(source: Path) -> str:
+    """Where it came from, how to check it, and what each key means (the schema's descriptions)."""
+    keys = "".join(f"#   {key}: {meaning}\n" for key, meaning in SCRIPT_HELP.items())
     return (f"# Copied from {source.name} by 'crampvoice new'. Edit freely, then check it with\n"
-            f"# 'crampvoice validate' and try it with 'crampvoice run --text'.\n")
+            f"# 'crampvoice validate' and try it with 'crampvoice run --text'.\n"
+            f"# What each key means:\n{keys}")
 
 
 TEMPLATE = """\

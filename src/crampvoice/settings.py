@@ -24,6 +24,7 @@ from .smallfile import read_regular
 
 APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words")
+MIN_VOLUME, MAX_VOLUME = 0.0, 1.0
 
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -153,7 +154,8 @@ class _Reader(NodeReader):
         voice = self._name(top.get("voice"))
         rate = self._number(top.get("rate"), *RATE_BOUNDS_WPM, f"'rate' should be words a minute, from "
                             f"{RATE_BOUNDS_WPM[0]} to {RATE_BOUNDS_WPM[1]}", whole=True)
-        volume = self._number(top.get("volume"), 0, 1, "'volume' should be a number from 0 to 1")
+        volume = self._number(top.get("volume"), MIN_VOLUME, MAX_VOLUME,
+                              f"'volume' should be a number from {MIN_VOLUME:g} to {MAX_VOLUME:g}")
         words = self._words(top["words"]) if "words" in top else {}
         if self.problems:
             return None

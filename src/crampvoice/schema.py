@@ -1,0 +1,159 @@
+"""JSON Schemas for relief scripts and profiles, made from the definitions the readers check.
+
+Editors with the YAML language server (VS Code, Neovim, Helix ...) use them to complete keys,
+describe each key and flag mistakes as a caregiver types; `crampvoice schema script|profile`
+prints them, and the files `new` and `profile new` write name them on their first line.
+
+The keys, ranges and choices come from the readers' own constants (core/scriptfile.py,
+core/script.py, settings.py), so the schema cannot drift from what `validate` accepts. What a
+schema cannot see is checked by the readers alone: YAML's own tricks (anchors, tags, a key
+written twice), a phrase given to two commands, and the text of a sentence (core/ear.py).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .core.commands import Command
+from .core.printable import is_control
+from .core.script import FORMAT_VERSION, MAX_HOLD_S, MAX_SETS, MIN_HOLD_S, RATE_BOUNDS_WPM, Answer, Kind, Then
+from .core.scriptfile import KIND_KEYS, MAX_STEPS, MAX_TEXT_CHARS
+from .settings import MAX_VOLUME, MIN_VOLUME
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+# What each key means: the schema's descriptions, which editors show beside the key.
+SCRIPT_HELP = {
+    "crampvoice": "The format version of this file: 1.",
+    "title": "Said first, and shown by 'crampvoice list'.",
+    "muscle": "The muscle this routine is for, such as calf or foot.",
+    "safety": "Safety notes, said before the first step and again on 'help'. Keep the red flags here.",
+    "voice": "An espeak-ng voice id from 'crampvoice voices'; the person's profile wins over it.",
+    "rate": "Speaking pace in words a minute; the person's profile wins over it.",
+    "steps": "The routine, one step after another. Each step has exactly one of: " + ", ".join(KIND_KEYS) + ".",
+    "stretch": "A stretch, said aloud; give it a 'hold'.",
+    "move": "A movement, such as walking or shaking the leg.",
+    "massage": "A massage, timed with 'hold'.",
+    "heat": "Warmth (never hot), timed with 'hold'.",
+    "say": "Something to say, such as sipping water.",
+    "ask": "A question answered with yes or no.",
+    "hold": f"Seconds the step lasts, from {MIN_HOLD_S:g} to {MAX_HOLD_S:g}, counted down with spoken cues.",
+    "repeat": f"How many timed sets, from 1 to {MAX_SETS}; needs 'hold'.",
+    "rest": "Seconds of rest between sets or sides; needs 'repeat' of 2 or more, or 'sides: both'.",
+    "sides": "'both': the step is done on one leg, then the other.",
+    "yes": "Where a yes leads: continue, repeat (from the first step) or end.",
+    "no": "Where a no leads: continue, repeat (from the first step) or end.",
+    "default": "The answer taken when nobody answers: yes or no.",
+    "wait": "Seconds to wait for an answer.",
+}
+PROFILE_HELP = {
+    "script": "The routine 'crampvoice run' starts with no name given: a name from 'crampvoice list'.",
+    "voice": "An espeak-ng voice id from 'crampvoice voices'.",
+    "rate": f"Speaking pace in words a minute, from {RATE_BOUNDS_WPM[0]} to {RATE_BOUNDS_WPM[1]} (160 if not set).",
+    "volume": f"Loudness, from {MIN_VOLUME:g} to {MAX_VOLUME:g}.",
+    "words": "The person's own words or phrases for commands, beside the usual ones; "
+             "each phrase may mean one command only.",
+}
+
+
+def script_schema() -> dict[str, Any]:
+    text = _text()
+    seconds = _number(MIN_HOLD_S, MAX_HOLD_S)
+    step_fields: dict[str, dict[str, Any]] = {
+        **dict.fromkeys(KIND_KEYS, text),
+        "hold": seconds,
+        "repeat": _number(1, MAX_SETS, whole=True),
+        "rest": _number(0, MAX_HOLD_S),
+        "sides": {"enum": ["one", "both"]},
+        "yes": {"enum": [t.value for t in Then]}, "no": {"enum": [t.value for t in Then]},
+        "default": {"enum": [a.value for a in Answer] + [True, False]},
+        "wait": seconds,
+    }
+    timed, asked = ["hold", "repeat", "rest", "sides"], ["yes", "no", "default", "wait"]
+    step = {
+        "type": "object",
+        "properties": {k: {**v, "description": SCRIPT_HELP[k]} for k, v in step_fields.items()},
+        "additionalProperties": False,
+        "oneOf": [{"required": [kind]} for kind in KIND_KEYS],
+        "dependentRequired": {"repeat": ["hold"]},
+        "allOf": [
+            {"if": {"required": [Kind.ASK.value]},
+             "then": {"not": {"anyOf": [{"required": [k]} for k in timed]}},
+             "else": {"not": {"anyOf": [{"required": [k]} for k in asked]}}},
+            {"if": {"required": ["rest"]},
+             "then": {"anyOf": [{"required": ["repeat"], "properties": {"repeat": {"minimum": 2}}},
+                                {"required": ["sides"], "properties": {"sides": {"const": "both"}}}]}},
+        ],
+    }
+    top: dict[str, dict[str, Any]] = {
+        "crampvoice": {"type": "integer", "minimum": 1, "maximum": FORMAT_VERSION},
+        "title": text, "muscle": text,
+        "safety": {"anyOf": [text, {"type": "array", "items": text}]},
+        "voice": text,
+        "rate": _number(*RATE_BOUNDS_WPM, whole=True),
+        "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS, "items": step},
+    }
+    return {"$schema": DRAFT, "title": "crampvoice relief script", "type": "object",
+            "properties": {k: {**v, "description": SCRIPT_HELP[k]} for k, v in top.items()},
+            "required": ["crampvoice", "title", "steps"], "additionalProperties": False}
+
+
+def profile_schema() -> dict[str, Any]:
+    phrases = {"anyOf": [_text(), {"type": "array", "items": _text()}]}
+    fields: dict[str, dict[str, Any]] = {
+        "script": _text(), "voice": _text(),
+        "rate": _number(*RATE_BOUNDS_WPM, whole=True),
+        "volume": _number(MIN_VOLUME, MAX_VOLUME),
+        "words": {"type": "object", "propertyNames": {"enum": [c.value for c in Command]},
+                  "additionalProperties": phrases},
+    }
+    return {"$schema": DRAFT, "title": "crampvoice profile (a person's settings)", "type": ["object", "null"],
+            "properties": {k: {**v, "description": PROFILE_HELP[k]} for k, v in fields.items()},
+            "additionalProperties": False}
+
+
+def as_json(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=True) + "\n"
+
+
+SCHEMAS = {"script": script_schema, "profile": profile_schema}
+
+
+def shipped(kind: str) -> Path:
+    """The schema as a file in the package, for an editor to read (the same text `as_json` makes)."""
+    return Path(__file__).parent / "schemas" / f"{kind}.schema.json"
+
+
+def first_line(kind: str) -> str:
+    """The comment that points the YAML language server at the schema: the first line of a file we write."""
+    return f"# yaml-language-server: $schema={shipped(kind).as_uri()}\n"
+
+
+def _text() -> dict[str, Any]:
+    """A sentence or a name as written: YAML may read `Yes` or `30` as something else, the reader never does."""
+    c = _control_class()
+    return {"type": ["string", "number", "boolean"], "maxLength": MAX_TEXT_CHARS,
+            "pattern": f"^[^{c}]*[^\\s{c}][^{c}]*$"}
+
+
+def _number(low: float, high: float, whole: bool = False) -> dict[str, Any]:
+    """A number in range; the reader also takes one in quotes ("30"), which an editor need not flag."""
+    kind = "integer" if whole else "number"
+    return {"anyOf": [{"type": kind, "minimum": low, "maximum": high},
+                      {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"}]}
+
+
+@cache
+def _control_class() -> str:
+    """The control characters the readers refuse, as a regular expression's character class."""
+    controls = [c for c in range(0x2100) if is_control(chr(c))]
+    ranges: list[list[int]] = []
+    for c in controls:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges)
