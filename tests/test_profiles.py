@@ -119,3 +119,43 @@ def test_giving_up_on_a_broken_edit_leaves_the_profile_as_it_was_and_keeps_the_d
     no_answer = crampvoice("profile", "edit", "dad", env=editor)  # the editor fixes it this time
     assert no_answer.returncode == 0 and "Going on with the draft left last time" in no_answer.stdout
     assert path.read_text() == "rate: 120\n"
+
+
+def test_a_script_and_a_profile_export_and_import_into_another_home_unchanged(
+        own_dirs: Path, tmp_path: Path) -> None:
+    import os
+
+    assert crampvoice("new", "dad-night", "--from", "night").returncode == 0
+    crampvoice("profile", "new", "dad")
+    profile(own_dirs, "dad").write_text("rate: 120\nwords:\n  next: [okay]\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("dad-night", "dad"):
+        sent = crampvoice("export", name, "-o", str(out / f"{name}.yaml"))
+        assert sent.returncode == 0, sent.stderr
+    elsewhere = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "b" / "config"),
+                 "XDG_DATA_HOME": str(tmp_path / "b" / "data")}
+    for name in ("dad-night", "dad"):
+        taken = crampvoice("import", str(out / f"{name}.yaml"), env=elsewhere)
+        assert taken.returncode == 0, taken.stderr
+    script = own_dirs / "data" / "crampvoice" / "scripts" / "dad-night.yaml"
+    assert (tmp_path / "b" / "data" / "crampvoice" / "scripts" / "dad-night.yaml").read_bytes() == script.read_bytes()
+    assert (tmp_path / "b" / "config" / "crampvoice" / "profiles" / "dad.yaml").read_text() == \
+        "rate: 120\nwords:\n  next: [okay]\n"
+    again = crampvoice("import", str(out / "dad.yaml"), env=elsewhere)
+    assert again.returncode == 1 and "already exists, and was left as it is" in again.stderr
+    assert crampvoice("import", str(out / "dad.yaml"), "--force", env=elsewhere).returncode == 0
+    assert crampvoice("export", "dad", "-o", str(out / "dad.yaml")).returncode == 1  # never overwrites a file
+
+
+def test_a_broken_file_is_not_imported_and_says_where_it_is_broken(own_dirs: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "mum.yaml"
+    broken.write_text("crampvoice: 1\ntitle: Mum\nsteps:\n  - stretch: Toes up.\n    hold: 9999\n")
+    refused = crampvoice("import", str(broken))
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(f"{broken}:5:11: error: step 1's 'hold' should be a number of seconds")
+    assert not (own_dirs / "data" / "crampvoice" / "scripts").exists()
+    odd = tmp_path / "nan.yaml"
+    odd.write_text("volume: loud\n")
+    assert "'volume' should be a number from 0 to 1" in crampvoice("import", str(odd)).stderr
+    assert not (own_dirs / "config" / "crampvoice" / "profiles").exists()

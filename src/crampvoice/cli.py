@@ -12,7 +12,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__, cli_profile, cli_voice, doctor, library, session
+from . import __version__, cli_profile, cli_share, cli_voice, doctor, library, session
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
@@ -133,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=cmd_schema)
     cli_voice.register(sub)
     cli_profile.register(sub)
+    cli_share.register(sub)
     return parser
 
 

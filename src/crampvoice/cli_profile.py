@@ -21,6 +21,7 @@ from .settings import (
     Settings,
     config_dir,
     load_settings,
+    profile_file,
     profile_names,
     profile_path,
     select_profile,
@@ -67,7 +68,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.source is None:
         text = first_line("profile") + TEMPLATE.format(name=args.name)
     else:
-        copied = _read(_path_of(args.source))
+        copied = _read(profile_file(args.source))
         if not copied.startswith("# yaml-language-server:"):
             copied = first_line("profile") + copied
         text = copied.replace("\n", f"\n# Copied from the profile '{args.source}'.\n", 1)
@@ -109,7 +110,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_edit(args: argparse.Namespace) -> int:
     """Edit a draft until it is valid, or the person gives up; the profile changes only when valid."""
-    path = _path_of(args.name)
+    path = profile_file(args.name)
     draft = path.with_name(f".{path.name}.draft")
     if not draft.exists():
         try:
@@ -132,10 +133,6 @@ def cmd_edit(args: argparse.Namespace) -> int:
         os.replace(draft, path)
         print(f"{path}: ok")
         return 0
-
-
-def _path_of(name: str) -> Path:
-    return config_dir() / "settings.yaml" if name == "default" else profile_path(name)
 
 
 def _cannot_write(path: Path, e: OSError) -> CrampvoiceError:

@@ -56,6 +56,11 @@ def profile_path(name: str) -> Path:
     return profiles_dir() / f"{name}.yaml"
 
 
+def profile_file(name: str) -> Path:
+    """The profile `name`'s file, `settings.yaml` for the default one."""
+    return config_dir() / "settings.yaml" if name == "default" else profile_path(name)
+
+
 def select_profile(name: str | None) -> None:
     """Read and keep this run's settings and files as the profile `name`'s (None: the default)."""
     _selected.clear()
@@ -81,8 +86,7 @@ def profile_names() -> list[str]:
 
 def settings_path() -> Path:
     """The selected profile's file; the default profile is `settings.yaml`."""
-    name = selected_profile()
-    return profile_path(name) if name else config_dir() / "settings.yaml"
+    return profile_file(selected_profile() or "default")
 
 
 def person_dir() -> Path:

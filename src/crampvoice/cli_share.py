@@ -1,0 +1,115 @@
+"""`crampvoice export` and `crampvoice import`: a script or a profile as one YAML file to pass on.
+
+A file is checked before it is written out and before it is taken in, and nothing is
+overwritten without `--force`. Only the file travels: a profile's takes (recordings of a
+person's voice) never leave the machine this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from . import library
+from .core.errors import CrampvoiceError, SettingsError
+from .core.scriptfile import parse_script
+from .settings import load_settings, profile_file, profile_names, profile_path, user_scripts_dir
+from .smallfile import read_regular
+
+MAX_BYTES = 1024 * 1024
+SCRIPT_LINE = re.compile(rb"^crampvoice\s*:", re.MULTILINE)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = sub.add_parser("export", help="a script or a profile as one file, to give to someone")
+    export.add_argument("name", help="a script from 'crampvoice list', or a profile from 'crampvoice profile list'")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write it ('-': the screen)")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    export.set_defaults(handler=cmd_export)
+    take_in = sub.add_parser("import", help="a script or a profile from a file, checked first")
+    take_in.add_argument("file")
+    take_in.add_argument("--as", dest="name", metavar="NAME", help="the name to keep it under (default: the file's)")
+    take_in.add_argument("--force", action="store_true", help="replace a script or profile of that name")
+    take_in.set_defaults(handler=cmd_import)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    source = _exported(args.name)
+    data = _read(source)
+    _check(source, data)
+    if args.output == "-":
+        sys.stdout.write(data.decode("utf-8"))
+        return 0
+    _write(Path(args.output), data, args.force)
+    print(f"Wrote {args.output} (from {source}).", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    source = Path(args.file)
+    data = _read(source)
+    kind = _check(source, data)
+    name = args.name or source.stem
+    if kind == "script":
+        if not library.NAME.match(name):
+            raise CrampvoiceError(f"'{name}' cannot be a script name",
+                                  "give one with --as: lower-case letters, digits, '-' and '_'")
+        target = user_scripts_dir() / f"{name}.yaml"
+    else:
+        target = profile_path(name)
+    _write(target, data, args.force)
+    use = f"crampvoice run {name}" if kind == "script" else f"crampvoice run --profile {name}"
+    print(f"Imported the {kind} '{name}' into {target}; use it with '{use}'.")
+    return 0
+
+
+def _exported(name: str) -> Path:
+    """The script called `name`, or else the profile; asked which when both have that name."""
+    profile = profile_file(name) if name in [*profile_names(), "default"] else None
+    try:
+        script: Path | None = library.find(name)
+    except CrampvoiceError:
+        script = None
+    if script is not None and not script.exists():
+        script = None
+    if script is not None and profile is not None:
+        raise CrampvoiceError(f"'{name}' is both a script and a profile",
+                              f"give the file itself: {script} or {profile}")
+    found = script or profile
+    if found is None:
+        raise CrampvoiceError(f"there is no script or profile called '{name}'",
+                              "'crampvoice list' and 'crampvoice profile list' show them")
+    return found
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return read_regular(path, MAX_BYTES + 1)
+    except OSError as e:
+        raise CrampvoiceError(f"cannot read {path} ({e.strerror or e})", "check the path") from None
+
+
+def _check(path: Path, data: bytes) -> str:
+    """'script' or 'profile', whichever the file is; ScriptError or SettingsError with every problem."""
+    if SCRIPT_LINE.search(data):  # every script has its format line; a profile has no such key
+        parse_script(data, str(path))
+        return "script"
+    try:
+        load_settings(path)
+    except SettingsError as e:
+        raise SettingsError(e.message, e.hint + " (a relief script needs a 'crampvoice: 1' line)") from None
+    return "profile"
+
+
+def _write(target: Path, data: bytes, force: bool) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb" if force else "xb") as out:
+            out.write(data)
+    except FileExistsError:
+        raise CrampvoiceError(f"{target} already exists, and was left as it is",
+                              "give another name (--as NAME, or another -o FILE), or --force to replace it") from None
+    except OSError as e:
+        raise CrampvoiceError(f"cannot write {target} ({e.strerror or e})", "check the folder") from None
