@@ -33,8 +33,8 @@ def make_script(text: str = SCRIPT_YAML) -> Script:
 
 
 class Driver:
-    def __init__(self, script: Script | None = None) -> None:
-        self.seq = Sequencer(script or make_script())
+    def __init__(self, script: Script | None = None, whole: bool = True) -> None:
+        self.seq = Sequencer(script or make_script(), whole)
         self.now = 0.0
         self.effects: list[Effect] = []
         self._speaking = False

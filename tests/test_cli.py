@@ -107,3 +107,20 @@ def test_a_broken_settings_file_is_named_and_left_alone(
     assert main(["run", "--text"]) == 1
     assert f"crampvoice: error: {path}: unknown setting 'scirpt'" in capsys.readouterr().err
     assert path.read_text() == "scirpt: calf\n"
+
+
+def test_try_says_one_step_with_its_hold_and_nothing_before_or_after() -> None:
+    import subprocess
+    import sys
+
+    short = Path(__file__).parent / "data" / "short.yaml"
+    tried = subprocess.run([sys.executable, "-m", "crampvoice", "try", str(short), "--step", "2", "--text"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert tried.returncode == 0, tried.stderr
+    lines = tried.stdout.splitlines()
+    assert lines[0] == "Trying step 2 of 4 of 'Quick test': massage."
+    assert "Rub the calf. Keep going for three seconds." in lines and lines[-1] == "And stop."
+    assert not any("Quick test." in line or "guide, not a doctor" in line for line in lines[1:])
+    wrong = subprocess.run([sys.executable, "-m", "crampvoice", "try", str(short), "--step", "5", "--text"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert wrong.returncode == 1 and "'Quick test' has 4 steps, so there is no step 5" in wrong.stderr

@@ -40,6 +40,18 @@ def test_intro_says_title_disclaimer_and_safety_before_the_first_step() -> None:
     assert "Pull your toes up. Hold it for thirty seconds. We will do this twice." in d.said()[-1]
 
 
+def test_a_step_tried_alone_starts_at_once_and_ends_without_the_closing_lines() -> None:
+    from dataclasses import replace
+
+    script = make_script()
+    d = Driver(replace(script, steps=script.steps[1:2]), whole=False)
+    assert d.said() == [script.steps[1].text + " Keep going for twenty seconds."]
+    d.run()
+    assert d.finish() is not None and d.finish().reason == "completed"  # type: ignore[union-attr]
+    assert P.THE_END not in d.said() and P.INTRO_GUIDE not in d.said()
+    assert [length for _, length in holds(d)] == [20]
+
+
 def test_hold_has_a_halfway_cue_and_counts_down_the_last_five_seconds() -> None:
     d = Driver()
     d.run(until_phase=Phase.HOLD)

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
@@ -16,6 +17,7 @@ from . import __version__, cli_profile, cli_share, cli_voice, doctor, library, s
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
+from .core.phrases import count
 from .core.ports import Source, Speaker
 from .core.printable import printable
 from .core.script import RATE_BOUNDS_WPM, Script
@@ -111,7 +113,24 @@ def _parser() -> argparse.ArgumentParser:
     cli_profile.option(doctor_parser)
     doctor_parser.set_defaults(handler=cmd_doctor)
 
+    _script_commands(sub)
+    cli_voice.register(sub)
+    cli_profile.register(sub)
+    cli_share.register(sub)
+    return parser
+
+
+def _script_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Finding, writing, checking and hearing scripts."""
     sub.add_parser("list", help="the relief scripts you can run").set_defaults(handler=cmd_list)
+
+    trying = sub.add_parser("try", help="hear one step of a script, as a session says it")
+    trying.add_argument("script")
+    trying.add_argument("--step", type=int, default=1, metavar="N", help="which step (default: the first)")
+    trying.add_argument("--text", action="store_true", help="print instead of speaking")
+    _voice_options(trying)
+    cli_profile.option(trying)
+    trying.set_defaults(handler=cmd_try)
 
     show = sub.add_parser("show", help="a script's timeline and total time")
     show.add_argument("script")
@@ -131,10 +150,6 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="the JSON Schema of a script or a profile, for editors")
     schema.add_argument("kind", choices=["script", "profile"])
     schema.set_defaults(handler=cmd_schema)
-    cli_voice.register(sub)
-    cli_profile.register(sub)
-    cli_share.register(sub)
-    return parser
 
 
 def _voice_options(parser: argparse.ArgumentParser) -> None:
@@ -155,6 +170,24 @@ def _voice_settings(args: argparse.Namespace, settings: Settings, script: Script
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     script = library.load(library.find(args.script or settings.script))
+    return _session(args, settings, script)
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    """One step, as a session says it, with its holds timed and the keys working."""
+    settings = load_settings()
+    script = library.load(library.find(args.script))
+    if not 1 <= args.step <= len(script.steps):
+        steps = len(script.steps)
+        raise CrampvoiceError(f"'{script.title}' has {count(steps, 'step')}, so there is no step {args.step}",
+                              f"give --step from 1 to {steps}; 'crampvoice show' lists them")
+    step = script.steps[args.step - 1]
+    print(printable(f"Trying step {args.step} of {len(script.steps)} of '{script.title}': {step.kind.value}."))
+    args.keyboard, args.events, args.mic = True, None, None
+    return _session(args, settings, replace(script, steps=(step,)), whole=False)
+
+
+def _session(args: argparse.Namespace, settings: Settings, script: Script, whole: bool = True) -> int:
     voice = _voice_settings(args, settings, script)
     to_stdout = args.events == "-"
     view = TextView(sys.stderr if to_stdout else sys.stdout)
@@ -176,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sources += (ears,)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
-        reason = session.run(script, parts)
+        reason = session.run(script, parts, whole)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP

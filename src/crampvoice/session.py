@@ -90,13 +90,14 @@ class Parts:
     ears: Ears | None = None  # the listening source among `sources`, told what to listen for
 
 
-def run(script: Script, parts: Parts) -> str:
+def run(script: Script, parts: Parts, whole: bool = True) -> str:
     """Run a session to its end; returns why it ended: completed, stopped or interrupted.
+    `whole`: False for the steps alone, with no opening notes or closing lines (`try`).
 
     Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
     to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
     """
-    seq = Sequencer(script)
+    seq = Sequencer(script, whole)
     for source in parts.sources:
         source.start(parts.inbox.put)
     try:

@@ -17,8 +17,10 @@ from .state import After, Phase, Place, Timer
 
 
 class Routine:
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, whole: bool = True) -> None:
+        """`whole`: with the opening notes and the closing lines; without them (`try`), the steps alone."""
         self.script = script
+        self._whole = whole
         self.phase = Phase.SPEAKING
         self.after = After.ENTER
         self.place = Place()
@@ -50,6 +52,9 @@ class Routine:
     def start(self, now: float) -> list[Effect]:
         self._now, self._out = now, []
         self._log("start", title=self.script.title, steps=len(self.script.steps))
+        if not self._whole:
+            self._enter(Place())
+            return self._out
         notes = self.script.safety or P.NO_SAFETY_NOTES
         self._speak((f"{self.script.title}.", P.INTRO_GUIDE, *notes), After.ENTER)
         return self._out
@@ -163,7 +168,13 @@ class Routine:
             self._enter(Place(self.place.step + 1))
         else:
             self._timer = None
+            self._the_end()
+
+    def _the_end(self) -> None:
+        if self._whole:
             self._speak((P.THE_END,), After.FINISH)
+        else:
+            self._finish()
 
     def _answer(self, answer: Answer) -> None:
         step = self.step
@@ -173,7 +184,7 @@ class Routine:
             case Then.CONTINUE:
                 self._next_step()
             case Then.END:
-                self._speak((P.THE_END,), After.FINISH)
+                self._the_end()
             case Then.REPEAT if self._round < MAX_ROUNDS:
                 self._round += 1
                 self._pending = Place()

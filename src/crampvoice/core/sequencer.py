@@ -23,8 +23,8 @@ LEVELS = 4  # slower/faster and quieter/louder go this many steps each way
 
 
 class Sequencer(Routine):
-    def __init__(self, script: Script) -> None:
-        super().__init__(script)
+    def __init__(self, script: Script, whole: bool = True) -> None:
+        super().__init__(script, whole)
         self.asleep = False
         self.levels = {"rate": 0, "volume": 0}
         self._frozen: Frozen | None = None
