@@ -59,3 +59,16 @@ def test_every_key_is_in_the_readme_table() -> None:
     spelled = {"space": "space", "enter": "Enter", "right": "→", "left": "←", "escape": "Esc", " ": "space"}
     for key in KEYS:
         assert re.search(rf"(^|[\s|,/]){re.escape(spelled.get(key, key))}($|[\s|,/])", table), key
+
+
+def test_the_caregivers_guide_shows_every_key_and_is_linked_from_the_readme() -> None:
+    from crampvoice.schema import SCRIPT_HELP
+    from crampvoice.settings import KEYS as PROFILE_KEYS
+
+    guide = (ROOT / "docs" / "caregivers.md").read_text()
+    assert "(docs/caregivers.md)" in README
+    table = {line.split("|")[1].strip().strip("`") for line in guide.splitlines() if line.startswith("| `")}
+    assert table == set(SCRIPT_HELP)
+    assert all(re.search(rf"^{key}:", guide, re.MULTILINE) for key in PROFILE_KEYS)
+    for flag in ("ten minutes", "swelling", "breathlessness", "numbness"):
+        assert flag in guide

@@ -115,7 +115,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if not draft.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            draft.write_text(_read(path) if path.exists() else TEMPLATE.format(name=args.name), encoding="utf-8")
+            fresh = first_line("profile") + TEMPLATE.format(name=args.name)
+            draft.write_text(_read(path) if path.exists() else fresh, encoding="utf-8")
         except OSError as e:
             raise _cannot_write(draft, e) from None
     else:
