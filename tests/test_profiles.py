@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,52 @@ def test_a_broken_file_is_not_imported_and_says_where_it_is_broken(own_dirs: Pat
     odd.write_text("volume: loud\n")
     assert "'volume' should be a number from 0 to 1" in crampvoice("import", str(odd)).stderr
     assert not (own_dirs / "config" / "crampvoice" / "profiles").exists()
+
+
+SET_PACE = """\
+import sys
+from pathlib import Path
+path = Path(sys.argv[1])
+path.write_text(path.read_text().replace("script: calf", "script: dad-night").replace("# rate: 140", "rate: 130"))
+"""
+
+
+def test_a_caregivers_whole_flow_in_a_real_terminal(own_dirs: Path, tmp_path: Path) -> None:
+    """profile new, new --from, edit, validate, show, try --step 2, run --profile: as a new user would."""
+    import os
+
+    pexpect = pytest.importorskip("pexpect")
+    editor = tmp_path / "set_pace.py"
+    editor.write_text(SET_PACE)
+    env = {**os.environ, "TERM": "xterm", "EDITOR": f"{sys.executable} {editor}", "VISUAL": ""}
+
+    def terminal(*args: str) -> Any:
+        return pexpect.spawn(sys.executable, ["-m", "crampvoice", *args], env=env, encoding="utf-8",
+                             timeout=90, dimensions=(40, 200))
+
+    def done(child: Any, *expected: str, then: str = "") -> int:
+        """Each line expected in turn, then `then` typed, then the exit status at the end."""
+        for line in expected:
+            child.expect(line)
+        child.send(then)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert "Traceback" not in (child.before or "")
+        return int(child.exitstatus)
+
+    assert done(terminal("profile", "new", "dad"), "Wrote .*dad.yaml") == 0
+    assert done(terminal("new", "dad-night", "--from", "night"), "Wrote .*dad-night.yaml") == 0
+    assert done(terminal("profile", "edit", "dad"), "dad.yaml: ok") == 0
+    assert done(terminal("validate", "dad-night"), "dad-night.yaml: ok") == 0
+    assert done(terminal("show", "dad-night"), "Night cramp", "Timed holds and rests") == 0
+    assert done(terminal("profile", "show", "dad"), "script: dad-night", "rate: 130 words a minute") == 0
+    # Step 2 holds for 20 s; Enter (next) ends it, as in a session.
+    tried = terminal("try", "dad-night", "--step", "2", "--text", "--profile", "dad")
+    assert done(tried, "Trying step 2 of 6 of 'Night cramp': move.", "press the foot flat on the floor",
+                then="\r") == 0
+    assert "Rub the cramped muscle" not in (tried.before or "")  # only the step tried
+    # His session starts his routine; 's' asks first, 'y' stops.
+    child = terminal("run", "--profile", "dad", "--text")
+    child.expect("Night cramp")
+    child.send("s")
+    assert done(child, "Do you want to stop", then="y") == 0
