@@ -209,3 +209,14 @@ def test_a_caregivers_whole_flow_in_a_real_terminal(own_dirs: Path, tmp_path: Pa
     child.expect("Night cramp")
     child.send("s")
     assert done(child, "Do you want to stop", then="y") == 0
+
+
+def test_a_profile_whose_input_is_keys_never_opens_the_microphone(own_dirs: Path) -> None:
+    short = Path(__file__).parent / "data" / "short.yaml"
+    crampvoice("profile", "new", "dad")
+    profile(own_dirs, "dad").write_text("input: keys\n")
+    for who, listens in (("default", True), ("dad", False)):
+        ran = crampvoice("run", str(short), "--text", "--profile", who, stdin="stop\nyes\n")
+        assert ran.returncode == 0, ran.stderr
+        assert ("Listening" in ran.stdout) is listens, ran.stdout
+        assert "Stopping now. Take care." in ran.stdout

@@ -7,7 +7,7 @@ import pytest
 from crampvoice.core import phrases as P
 from crampvoice.core.commands import Command
 from crampvoice.core.events import Adjust, Say
-from crampvoice.core.scan import SCAN_OFFER_S
+from crampvoice.core.manner import SCAN_OFFER_S
 from crampvoice.core.sequencer import CONFIRM_WAIT_S, LEVELS
 from crampvoice.core.state import Phase
 
@@ -50,6 +50,44 @@ def test_a_step_tried_alone_starts_at_once_and_ends_without_the_closing_lines() 
     assert d.finish() is not None and d.finish().reason == "completed"  # type: ignore[union-attr]
     assert P.THE_END not in d.said() and P.INTRO_GUIDE not in d.said()
     assert [length for _, length in holds(d)] == [20]
+
+
+@pytest.mark.parametrize(("countdown", "expected"), [
+    ("halfway", [(15, "Halfway.")]),
+    ("none", []),
+])
+def test_a_persons_countdown_says_less_during_a_hold(countdown: str, expected: list[tuple[float, str]]) -> None:
+    from crampvoice.core.manner import Countdown, Manner
+
+    d = Driver(manner=Manner(countdown=Countdown(countdown)))
+    d.run(until_phase=Phase.HOLD)
+    start, cues = d.now, []
+    while d.seq.phase is Phase.HOLD:
+        assert d.seq.deadline is not None
+        effects = d.tick(d.seq.deadline)
+        cues += [(round(d.now - start, 3), e.text) for e in effects if isinstance(e, Say) and e.cue]
+    assert cues == expected and d.now - start == 30
+
+
+def test_brief_keeps_the_instructions_and_drops_the_explanations() -> None:
+    from crampvoice.core.manner import Manner
+
+    d = Driver(manner=Manner(brief=True))
+    d.run()
+    said = " ".join(d.said())
+    assert "Pull your toes up. Hold it for thirty seconds." in said
+    assert "We will do this twice" not in said and P.ASK_SUFFIX not in said
+    assert "Get help if it lasts more than ten minutes." in said  # safety notes are never dropped
+
+
+def test_the_switch_offers_each_choice_for_the_persons_scan_time() -> None:
+    from crampvoice.core.manner import Manner
+
+    d = Driver(manner=Manner(scan_s=5.0))
+    d.run(until_phase=Phase.HOLD)
+    d.command(Command.SWITCH)
+    first = d.seq.deadline
+    assert first is not None and first == pytest.approx(d.now + 5.0)
 
 
 def test_hold_has_a_halfway_cue_and_counts_down_the_last_five_seconds() -> None:

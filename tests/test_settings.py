@@ -27,12 +27,27 @@ def test_a_settings_file_sets_script_voice_pace_and_words(tmp_path: Path) -> Non
     assert settings.words == {Command.NEXT: ("nek", "onward"), Command.STOP: ("enough",)}
 
 
+def test_a_profile_sets_how_the_person_is_talked_to(tmp_path: Path) -> None:
+    from crampvoice.core.manner import Countdown, Manner
+
+    path = tmp_path / "dad.yaml"
+    path.write_text("input: switch\nscan: 5\ncountdown: halfway\nbrief: yes\n")
+    settings = load_settings(path)
+    assert settings.input == "switch"
+    assert settings.manner == Manner(countdown=Countdown.HALFWAY, brief=True, scan_s=5.0)
+    assert load_settings(tmp_path / "none.yaml").manner == Manner()
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("rate: 1000\n", "'rate' should be words a minute, from 80 to 350"),
     ("volume: 2\n", "'volume' should be a number from 0 to 1"),
     ("words: {nxt: [a]}\n", "'words' should map command names"),
     ("- a list\n", "the settings file should hold 'key: value' lines"),
     ("rate: [\n", "the settings file is not valid YAML"),
+    ("input: mouse\n", "'input' cannot be 'mouse' (line 1, column 8)"),
+    ("countdown: loud\n", "'countdown' cannot be 'loud'"),
+    ("brief: maybe\n", "'brief' cannot be 'maybe'"),
+    ("scan: 0.2\n", "'scan' should be seconds each choice is offered, from 1 to 10"),
 ])
 def test_bad_settings_are_named_with_the_file(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "settings.yaml"

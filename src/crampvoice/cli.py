@@ -204,12 +204,13 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
         vocabulary = Vocabulary(settings.words)
         keys = _keyboard(view, vocabulary)
         sources: tuple[Source, ...] = () if keys is None else (keys,)
-        ears = None if args.keyboard else _microphone_or_keys(args.mic, vocabulary, speaker, view)
+        keys_only = args.keyboard or settings.input != "voice"  # the profile's input: keys, or the one switch
+        ears = None if keys_only else _microphone_or_keys(args.mic, vocabulary, speaker, view)
         if ears is not None:
             sources += (ears,)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
-        reason = session.run(script, parts, whole)
+        reason = session.run(script, parts, whole, settings.manner)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP

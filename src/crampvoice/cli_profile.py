@@ -38,6 +38,10 @@ script: calf          # the routine 'run' starts with no name given ('crampvoice
 # words:              # the person's own words for commands, beside the usual ones
 #   next: [okay, go on]
 #   stop: [enough]
+# input: voice        # voice (and keys), keys (no microphone), or switch (space only, no microphone)
+# scan: 3             # seconds the one switch offers each choice, 1 to 10
+# countdown: full     # during a hold: full (halfway and the last seconds), halfway, or none
+# brief: no           # yes: instructions only, for someone who knows the routine
 """
 
 
@@ -177,6 +181,9 @@ def _described(settings: Settings) -> list[str]:
              f"voice: {settings.voice or f'{default.voice} (the default)'}",
              f"rate: {settings.rate or f'{default.rate_wpm} (the default)'} words a minute",
              f"volume: {settings.volume if settings.volume is not None else f'{default.volume} (the default)'}"]
+    manner = settings.manner
+    lines += [f"input: {settings.input}", f"countdown: {manner.countdown.value}",
+              f"brief: {'yes' if manner.brief else 'no'}", f"scan: {manner.scan_s:g} seconds a choice"]
     for command, phrases in sorted(settings.words.items(), key=lambda kv: kv[0].value):
         lines.append(f"words for {command.value}: {', '.join(phrases)}")
     return lines

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .core.commands import Command
+from .core.manner import SCAN_BOUNDS_S, SCAN_OFFER_S, Countdown
 from .core.printable import is_control
 from .core.script import FORMAT_VERSION, MAX_HOLD_S, MAX_SETS, MIN_HOLD_S, RATE_BOUNDS_WPM, Answer, Kind, Then
 from .core.scriptfile import KIND_KEYS, MAX_STEPS, MAX_TEXT_CHARS
-from .settings import MAX_VOLUME, MIN_VOLUME
+from .settings import INPUTS, MAX_VOLUME, MIN_VOLUME
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -56,6 +57,13 @@ PROFILE_HELP = {
     "volume": f"Loudness, from {MIN_VOLUME:g} to {MAX_VOLUME:g}.",
     "words": "The person's own words or phrases for commands, beside the usual ones; "
              "each phrase may mean one command only.",
+    "input": "How the person gives commands: voice (and keys), keys (no microphone), or switch (the one "
+             "switch, space, with no microphone).",
+    "scan": f"Seconds the one switch offers each choice, from {SCAN_BOUNDS_S[0]:g} to {SCAN_BOUNDS_S[1]:g} "
+            f"({SCAN_OFFER_S:g} if not set).",
+    "countdown": "What is said during a hold: full (halfway, a minute left, the last seconds counted), "
+                 "halfway (no counting), or none (only the end).",
+    "brief": "yes: for someone who knows the routine; the instructions stay, the explanations go.",
 }
 
 
@@ -109,6 +117,10 @@ def profile_schema() -> dict[str, Any]:
         "volume": _number(MIN_VOLUME, MAX_VOLUME),
         "words": {"type": "object", "propertyNames": {"enum": [c.value for c in Command]},
                   "additionalProperties": phrases},
+        "input": {"enum": list(INPUTS)},
+        "scan": _number(*SCAN_BOUNDS_S),
+        "countdown": {"enum": [c.value for c in Countdown]},
+        "brief": {"enum": [True, False, "yes", "no", "true", "false", "on", "off"]},
     }
     return {"$schema": DRAFT, "title": "crampvoice profile (a person's settings)", "type": ["object", "null"],
             "properties": {k: {**v, "description": PROFILE_HELP[k]} for k, v in fields.items()},

@@ -24,6 +24,7 @@ from .core.events import (
     TimerFired,
     Unheard,
 )
+from .core.manner import DEFAULT, Manner
 from .core.ports import Clock, Ears, Inbox, Source, Speaker
 from .core.script import Script
 from .core.sequencer import Sequencer
@@ -90,14 +91,15 @@ class Parts:
     ears: Ears | None = None  # the listening source among `sources`, told what to listen for
 
 
-def run(script: Script, parts: Parts, whole: bool = True) -> str:
+def run(script: Script, parts: Parts, whole: bool = True, manner: Manner = DEFAULT) -> str:
     """Run a session to its end; returns why it ended: completed, stopped or interrupted.
-    `whole`: False for the steps alone, with no opening notes or closing lines (`try`).
+    `whole`: False for the steps alone, with no opening notes or closing lines (`try`);
+    `manner`: how the person is talked to (their profile).
 
     Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
     to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
     """
-    seq = Sequencer(script, whole)
+    seq = Sequencer(script, whole, manner)
     for source in parts.sources:
         source.start(parts.inbox.put)
     try:

@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .core.commands import Command, clashes
 from .core.errors import SettingsError
+from .core.manner import DEFAULT as DEFAULT_MANNER
+from .core.manner import SCAN_BOUNDS_S, SCAN_OFFER_S, Countdown, Manner
 from .core.script import RATE_BOUNDS_WPM
 from .core.yamlnodes import MAX_FILE_BYTES, NodeReader, number, shown
 from .smallfile import read_regular
 
 APP = "crampvoice"
-KEYS = ("script", "voice", "rate", "volume", "words")
+KEYS = ("script", "voice", "rate", "volume", "words", "input", "scan", "countdown", "brief")
+INPUTS = ("voice", "keys", "switch")  # keys and switch: no microphone; the keys (and space) only
 MIN_VOLUME, MAX_VOLUME = 0.0, 1.0
+_T = TypeVar("_T")
 
 
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -102,6 +108,8 @@ class Settings:
     rate: int | None = None  # words a minute
     volume: float | None = None  # 0.0 to 1.0
     words: dict[Command, tuple[str, ...]] = field(default_factory=dict)  # a person's own phrases
+    input: str = "voice"  # one of INPUTS
+    manner: Manner = DEFAULT_MANNER  # countdown, brief, the switch's scanning speed
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -161,10 +169,30 @@ class _Reader(NodeReader):
         volume = self._number(top.get("volume"), MIN_VOLUME, MAX_VOLUME,
                               f"'volume' should be a number from {MIN_VOLUME:g} to {MAX_VOLUME:g}")
         words = self._words(top["words"]) if "words" in top else {}
+        choice = partial(self._choice, top)
+        taken = choice("input", {i: i for i in INPUTS}) or "voice"
+        countdown = choice("countdown", {c.value: c for c in Countdown}) or Countdown.FULL
+        brief = choice("brief", {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False})
+        low, high = SCAN_BOUNDS_S
+        scan = self._number(top.get("scan"), low, high, f"'scan' should be seconds each choice is offered, "
+                            f"from {low:g} to {high:g}")
         if self.problems:
             return None
+        manner = Manner(countdown=countdown, brief=bool(brief), scan_s=SCAN_OFFER_S if scan is None else scan)
         return Settings(script=script or "calf", voice=voice, rate=None if rate is None else int(rate),
-                        volume=volume, words=words)
+                        volume=volume, words=words, input=taken, manner=manner)
+
+    def _choice(self, top: dict[str, Node], key: str, choices: dict[str, _T]) -> _T | None:
+        node = top.get(key)
+        if node is None:
+            return None
+        word = (self.words(node) or "").strip().lower()
+        if word not in choices:
+            shown_choices = ", ".join(dict.fromkeys(str(getattr(v, "value", k)) for k, v in choices.items()))
+            self.problem(node, f"'{key}' cannot be '{shown(word or 'a list or mapping')}'",
+                         f"'{key}' is one of: {shown_choices}")
+            return None
+        return choices[word]
 
     def _name(self, node: Node | None) -> str | None:
         if node is None:

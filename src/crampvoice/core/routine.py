@@ -12,15 +12,18 @@ from typing import assert_never
 
 from . import phrases as P
 from .events import Effect, Finish, Log, Say
+from .manner import DEFAULT, Manner
 from .script import MAX_ROUNDS, Answer, Kind, Script, Step, Then
 from .state import After, Phase, Place, Timer
 
 
 class Routine:
-    def __init__(self, script: Script, whole: bool = True) -> None:
-        """`whole`: with the opening notes and the closing lines; without them (`try`), the steps alone."""
+    def __init__(self, script: Script, whole: bool = True, manner: Manner = DEFAULT) -> None:
+        """`whole`: with the opening notes and the closing lines; without them (`try`), the steps alone.
+        `manner`: how this person is talked to (their profile)."""
         self.script = script
         self._whole = whole
+        self.manner = manner
         self.phase = Phase.SPEAKING
         self.after = After.ENTER
         self.place = Place()
@@ -102,7 +105,7 @@ class Routine:
             self._log("step", index=place.step + 1, of=n, kind=step.kind.value, text=step.text)
         if step.kind is Kind.ASK:
             self._log("ask", index=place.step + 1, text=step.text)
-            self._speak((f"{step.text} {P.ASK_SUFFIX}",), After.ASK)
+            self._speak((step.text if self.manner.brief else f"{step.text} {P.ASK_SUFFIX}",), After.ASK)
         elif step.hold_s is None:
             self._speak((step.text,), After.NEXT_STEP)
         elif place.set > 0:
@@ -111,13 +114,13 @@ class Routine:
         else:
             parts = [P.SWITCH_SIDES if place.side else P.BOTH_SIDES if step.both_sides else "",
                      step.text, P.hold(step.kind, step.hold_s),
-                     P.SET_COUNT.format(P.times(step.sets)) if step.sets > 1 else ""]
+                     P.SET_COUNT.format(P.times(step.sets)) if step.sets > 1 and not self.manner.brief else ""]
             self._speak((" ".join(p for p in parts if p),), After.HOLD)
 
     def _start_timer(self, kind: str) -> None:
         step, place = self.step, self.place
         length = (step.hold_s if kind == "hold" else step.rest_s) or 0.0
-        timer = Timer.start(kind, length, self._now)
+        timer = Timer.start(kind, length, self._now, self.manner.countdown)
         self._timer, self.phase = timer, Phase.HOLD if kind == "hold" else Phase.REST
         self._log(f"{kind}_start", index=place.step + 1, seconds=length, set=place.set + 1,
                   side=place.side + 1)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from . import phrases as P
 from .commands import Command
+from .manner import SCAN_OFFER_S
 
-SCAN_OFFER_S = 3.0  # each choice is on offer this long
 SCAN_ROUNDS = 2  # then it stops offering
 
 LABELS = {Command.RESUME: "Carry on", Command.NEXT: "Next step", Command.REPEAT: "Hear it again",
@@ -24,9 +24,10 @@ ANSWERS = (Command.YES, Command.NO)
 
 @dataclass(slots=True)
 class Scan:
-    """One scan through `options`, in order, `SCAN_OFFER_S` each, for `SCAN_ROUNDS` rounds."""
+    """One scan through `options`, in order, `offer_s` each, for `SCAN_ROUNDS` rounds."""
 
     options: tuple[Command, ...]
+    offer_s: float = SCAN_OFFER_S  # each choice is on offer this long (the person's `scan`)
     index: int = -1
     rounds: int = 0
     offer_until: float = 0.0
@@ -42,5 +43,5 @@ class Scan:
             self.index, self.rounds = 0, self.rounds + 1
             if self.rounds >= SCAN_ROUNDS:
                 return None
-        self.offer_until = now + SCAN_OFFER_S
+        self.offer_until = now + self.offer_s
         return P.SCAN_OFFER.format(LABELS[self.on_offer])

@@ -13,6 +13,7 @@ from typing import assert_never
 from . import phrases as P
 from .commands import Command
 from .events import Adjust, CommandGiven, Effect, Input, Silence, SpeechFinished, TimerFired
+from .manner import DEFAULT, Manner
 from .routine import Routine
 from .scan import ANSWERS, WHILE_RUNNING, Scan
 from .script import Answer, Script
@@ -23,8 +24,8 @@ LEVELS = 4  # slower/faster and quieter/louder go this many steps each way
 
 
 class Sequencer(Routine):
-    def __init__(self, script: Script, whole: bool = True) -> None:
-        super().__init__(script, whole)
+    def __init__(self, script: Script, whole: bool = True, manner: Manner = DEFAULT) -> None:
+        super().__init__(script, whole, manner)
         self.asleep = False
         self.levels = {"rate": 0, "volume": 0}
         self._frozen: Frozen | None = None
@@ -251,7 +252,7 @@ class Sequencer(Routine):
             self._begin_scan(Phase.PAUSED, WHILE_RUNNING)
 
     def _begin_scan(self, base: Phase, options: tuple[Command, ...]) -> None:
-        self.phase, self._scan_base, self._scan = Phase.SCAN, base, Scan(options)
+        self.phase, self._scan_base, self._scan = Phase.SCAN, base, Scan(options, self.manner.scan_s)
         self._offer()
 
     def _offer(self) -> None:

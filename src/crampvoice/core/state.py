@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 
 from . import phrases as P
+from .manner import Countdown
 
 
 class Phase(enum.Enum):
@@ -45,16 +46,17 @@ class Timer:
     cues: list[tuple[float, str]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, kind: str, length_s: float, now: float) -> Timer:
-        """A hold gets "halfway", "one minute left" and a countdown when it is long enough for them."""
+    def start(cls, kind: str, length_s: float, now: float, countdown: Countdown = Countdown.FULL) -> Timer:
+        """A hold gets "halfway", "one minute left" and a countdown when it is long enough for them,
+        as far as the person's `countdown` asks."""
         ends = now + length_s
         timer = cls(kind, length_s, ends)
-        if kind == "hold":
+        if kind == "hold" and countdown is not Countdown.NONE:
             if length_s >= 20:
                 timer.cues.append((now + length_s / 2, P.HALFWAY))
             if length_s >= 90:
                 timer.cues.append((ends - 60, P.ONE_MINUTE_LEFT))
-            count = 5 if length_s >= 10 else 3 if length_s >= 4 else 0
+            count = 0 if countdown is Countdown.HALFWAY else 5 if length_s >= 10 else 3 if length_s >= 4 else 0
             timer.cues.extend((ends - k, f"{P.number(k).capitalize()}.") for k in range(count, 0, -1))
             timer.cues.sort()
         return timer
