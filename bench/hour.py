@@ -1,0 +1,125 @@
+"""False accepts per hour: how often a session would act on talk and noise that is no command.
+
+    ./dev.sh bench hour [--seeds N] [--data DIR] [--speech DIR]
+
+Issue 11's last target: at most one false accept an hour of non-command talk and noise, with
+the personal model on. Each person of ../shared/personal-dev is taught as `bench personal`
+teaches them (three takes each of seven digits, one digit standing for each of seven
+commands). Then one long stream, as a microphone would give it, is heard through the same
+streaming path (`listen.stream.Listener`, 20 ms at a time, one voice-activity detector for the
+whole stream): every take of the person's three untaught digits, other people's speech and
+the noises of ../shared/speech-dev, in a shuffled order with one to three seconds of quiet
+between them. Every command acted on in it is a false accept.
+
+Beside it, in the same run and on the same stream: today's recogniser (pocketsphinx, the
+digits added as the person's words), which a person has before teaching it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from personal import COMMANDS, DIGITS, SPEAKERS, TAUGHT, clip  # noqa: E402
+
+from crampvoice.audio import Audio, to_mono_16k  # noqa: E402
+from crampvoice.core.commands import Vocabulary  # noqa: E402
+from crampvoice.listen import takes  # noqa: E402
+from crampvoice.listen.embedding import Embedder  # noqa: E402
+from crampvoice.listen.endpoint import Endpointer, webrtc_vad  # noqa: E402
+from crampvoice.listen.files import read_audio  # noqa: E402
+from crampvoice.listen.hearing import build_from_takes  # noqa: E402
+from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
+from crampvoice.listen.recognizer import Recognizer  # noqa: E402
+from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
+from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
+
+RATE_HZ = 16000
+
+
+def stream(pieces: list[Audio], rng: np.random.Generator) -> Audio:
+    """The pieces in a shuffled order, one to three seconds of quiet between them."""
+    out = []
+    for i in rng.permutation(len(pieces)):
+        out.append(pieces[i].pcm)
+        out.append(bytes(2 * int(RATE_HZ * rng.uniform(1.0, 3.0))))
+    return Audio(b"".join(out), RATE_HZ)
+
+
+def accepts(recognizer: Recognizer, audio: Audio) -> int:
+    """Commands acted on in one long stream, heard as the microphone hears it."""
+    listener = Listener(recognizer, Endpointer(webrtc_vad()))
+    return sum(1 for frame in frames_ending_quiet(audio)
+               if (d := listener.push(frame)) is not None and d.heard.command is not None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
+    parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
+    args = parser.parse_args()
+    if not (args.data / "audio").is_dir() or not (args.speech / "manifest.csv").is_file():
+        sys.exit(f"needs personal-dev at {args.data} and speech-dev at {args.speech} (give --data and --speech)")
+    rows = list(csv.DictReader((args.speech / "manifest.csv").open()))
+    others = [to_mono_16k(read_audio(args.speech / r["file"])) for r in rows if r["kind"] != "command"]
+    embedder = Embedder()
+    found: dict[str, list[int]] = {"personal": [], "today's recogniser": []}
+    hours_heard = 0.0
+    for speaker in SPEAKERS:
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(seed)
+            digits = rng.permutation(10)
+            taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
+            with tempfile.TemporaryDirectory() as folder:
+                for d, command in zip(taught, COMMANDS, strict=True):
+                    for t in rng.permutation(50)[:takes.TAKES_PER_WORD]:
+                        take = takes.spoken_part(clip(args.data, int(d), speaker, int(t)))
+                        if take is not None:
+                            takes.add(take, command, DIGITS[d], Path(folder))
+                built = build_from_takes(Path(folder), embedder)
+            assert built.model is not None
+            own = [clip(args.data, int(d), speaker, t) for d in untaught for t in range(50)]
+            audio = stream(own + others, rng)
+            hours = audio.duration_s / 3600
+            hours_heard += hours
+            words = Vocabulary({c: (DIGITS[d],) for d, c in zip(taught, COMMANDS, strict=True)})
+            for name, recognizer in (("personal", PersonalRecognizer(built.model, embedder)),
+                                     ("today's recogniser", SphinxRecognizer(words))):
+                found[name].append(accepts(recognizer, audio))
+    print(f"| {len(SPEAKERS)} people, {args.seeds} seed(s), {60 * hours_heard:.0f} minutes of their untaught words, "
+          "other people's talk and noise | false accepts | an hour | at most, an hour (95 %) |")
+    print("|---|---|---|---|")
+    for name, counts in found.items():
+        n = sum(counts)
+        print(f"| {name} | {n} | {n / hours_heard:.1f} | {poisson_upper(n) / hours_heard:.1f} |")
+
+
+def poisson_upper(n: int, confidence: float = 0.95) -> float:
+    """The largest mean count an observed `n` still allows at this confidence (one-sided)."""
+    def at_most_n(mean: float) -> float:
+        term = total = math.exp(-mean)
+        for k in range(1, n + 1):
+            term *= mean / k
+            total += term
+        return total
+
+    low, high = 0.0, n + 10.0 * (n + 1)
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if at_most_n(mid) > 1 - confidence else (low, mid)
+    return high
+
+
+if __name__ == "__main__":
+    main()
