@@ -27,6 +27,7 @@ from .settings import (
     select_profile,
     settings_path,
 )
+from .smallfile import write_new
 
 TEMPLATE = """\
 # The settings of one person crampvoice is set up for. Every key is optional.
@@ -76,15 +77,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         if not copied.startswith("# yaml-language-server:"):
             copied = first_line("profile") + copied
         text = copied.replace("\n", f"\n# Copied from the profile '{args.source}'.\n", 1)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as f:
-            f.write(text)
-    except FileExistsError:
-        raise CrampvoiceError(f"{target} already exists, and was left as it is",
-                              f"choose another name, or 'crampvoice profile edit {args.name}'") from None
-    except OSError as e:
-        raise _cannot_write(target, e) from None
+    write_new(target, text.encode("utf-8"), other_name=f"choose another name, or 'crampvoice profile edit {args.name}'")
     print(f"Wrote {target}.")
     print(f"Edit it with 'crampvoice profile edit {args.name}'; use it with 'crampvoice run --profile {args.name}'.")
     return 0
@@ -117,12 +110,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     path = profile_file(args.name)
     draft = path.with_name(f".{path.name}.draft")
     if not draft.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fresh = first_line("profile") + TEMPLATE.format(name=args.name)
-            draft.write_text(_read(path) if path.exists() else fresh, encoding="utf-8")
-        except OSError as e:
-            raise _cannot_write(draft, e) from None
+        fresh = first_line("profile") + TEMPLATE.format(name=args.name)
+        write_new(draft, (_read(path) if path.exists() else fresh).encode("utf-8"))
     else:
         print(f"Going on with the draft left last time: {draft}")
     while True:
@@ -138,10 +127,6 @@ def cmd_edit(args: argparse.Namespace) -> int:
         os.replace(draft, path)
         print(f"{path}: ok")
         return 0
-
-
-def _cannot_write(path: Path, e: OSError) -> CrampvoiceError:
-    return CrampvoiceError(f"cannot write {path} ({e.strerror or e})", "check that the folder can be written")
 
 
 def _read(path: Path) -> str:

@@ -16,9 +16,10 @@ from . import library
 from .core.errors import CrampvoiceError, SettingsError
 from .core.scriptfile import parse_script
 from .settings import load_settings, profile_file, profile_names, profile_path, user_scripts_dir
-from .smallfile import read_regular
+from .smallfile import read_regular, write_new
 
 MAX_BYTES = 1024 * 1024
+ANOTHER = "give another name (--as NAME, or another -o FILE), or --force to replace it"
 SCRIPT_LINE = re.compile(rb"^crampvoice\s*:", re.MULTILINE)
 
 
@@ -42,7 +43,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(data.decode("utf-8"))
         return 0
-    _write(Path(args.output), data, args.force)
+    write_new(Path(args.output), data, args.force, ANOTHER)
     print(f"Wrote {args.output} (from {source}).", file=sys.stderr)
     return 0
 
@@ -59,7 +60,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         target = user_scripts_dir() / f"{name}.yaml"
     else:
         target = profile_path(name)
-    _write(target, data, args.force)
+    write_new(target, data, args.force, ANOTHER)
     use = f"crampvoice run {name}" if kind == "script" else f"crampvoice run --profile {name}"
     print(f"Imported the {kind} '{name}' into {target}; use it with '{use}'.")
     return 0
@@ -101,15 +102,3 @@ def _check(path: Path, data: bytes) -> str:
     except SettingsError as e:
         raise SettingsError(e.message, e.hint + " (a relief script needs a 'crampvoice: 1' line)") from None
     return "profile"
-
-
-def _write(target: Path, data: bytes, force: bool) -> None:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb" if force else "xb") as out:
-            out.write(data)
-    except FileExistsError:
-        raise CrampvoiceError(f"{target} already exists, and was left as it is",
-                              "give another name (--as NAME, or another -o FILE), or --force to replace it") from None
-    except OSError as e:
-        raise CrampvoiceError(f"cannot write {target} ({e.strerror or e})", "check the folder") from None

@@ -13,7 +13,7 @@ from .core.scriptfile import read_script
 from .core.yamlnodes import MAX_FILE_BYTES
 from .schema import SCRIPT_HELP, first_line
 from .settings import user_scripts_dir
-from .smallfile import read_regular
+from .smallfile import read_regular, write_new
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # what `new` writes; `list` shows any file's name
 SUFFIXES = (".yml", ".yaml")  # in this order: of 'x.yml' and 'x.yaml' in one folder, 'x.yaml' wins
@@ -90,18 +90,8 @@ def new_script(name: str, source: Path | None) -> Path:
         load(source)  # refuse to copy a broken script
     text = first_line("script") + (TEMPLATE if source is None
                                    else _copy_header(source) + read_bytes(source).decode("utf-8"))
-    folder = user_scripts_dir()
-    target = folder / f"{name}.yaml"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as f:
-            f.write(text)
-    except FileExistsError:
-        raise CrampvoiceError(f"{target} already exists, and was left as it is",
-                              "choose another name, or edit that file") from None
-    except OSError as e:
-        raise CrampvoiceError(f"cannot write {target} ({e.strerror or e})",
-                              "check that the folder can be written") from None
+    target = user_scripts_dir() / f"{name}.yaml"
+    write_new(target, text.encode("utf-8"), other_name="choose another name, or edit that file")
     return target
 
 

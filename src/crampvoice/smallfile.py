@@ -1,4 +1,5 @@
-"""Reading a person's small files (scripts, settings) without ever waiting on a pipe or device."""
+"""A person's small files (scripts, settings): read without ever waiting on a pipe or device,
+and written without ever replacing one unasked."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import errno
 import os
 import stat
 from pathlib import Path
+
+from .core.errors import CrampvoiceError
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -22,3 +25,16 @@ def read_regular(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(mode):
             raise OSError(errno.EINVAL, "it is a pipe, device or socket, not a file", str(path))
         return f.read(limit)
+
+
+def write_new(path: Path, data: bytes, replace: bool = False, other_name: str = "choose another name") -> None:
+    """Write a file that does not exist yet (or any, with `replace`); CrampvoiceError if it exists."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb" if replace else "xb") as out:
+            out.write(data)
+    except FileExistsError:
+        raise CrampvoiceError(f"{path} already exists, and was left as it is", other_name) from None
+    except OSError as e:
+        raise CrampvoiceError(f"cannot write {path} ({e.strerror or e})",
+                              "check that the folder can be written") from None
