@@ -12,15 +12,16 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__, cli_voice, doctor, library, session
+from . import __version__, cli_diary, cli_voice, doctor, library, session
+from .core import phrases
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
-from .core.ports import Source, Speaker
+from .core.ports import Sink, Source, Speaker
 from .core.printable import printable
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
-from .eventlog import EventLog
+from .eventlog import EventLog, Tee
 from .settings import Settings, load_settings
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
@@ -74,8 +75,8 @@ def _usable_streams() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crampvoice",
-                                     description="Talks you through a leg cramp, hands-free.")
+    parser = argparse.ArgumentParser(prog="crampvoice", description="Talks you through a leg cramp, hands-free.",
+                                     epilog=phrases.GUIDE_NOTE)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keyboard", action="store_true", help="keys only: do not listen for speech")
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
     run.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
+    run.add_argument("--no-diary", action="store_true", help="keep this session out of the diary")
     _voice_options(run)
     run.set_defaults(handler=cmd_run)
 
@@ -119,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.set_defaults(handler=cmd_validate)
     cli_voice.register(sub)
+    cli_diary.register(sub)
     return parser
 
 
@@ -146,12 +149,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     clock, inbox = session.MonotonicClock(), session.QueueInbox()
     with ExitStack() as stack:
         signals = stack.enter_context(session.signals_end_session(inbox))
-        events = None
+        events: Sink | None = None
         if args.events:
             stream = sys.stdout if to_stdout else _open_events(args.events)
             if not to_stdout:
                 stack.callback(_close_quietly, stream)
             events = EventLog(stream, clock.now(), notify=lambda message: inbox.put(DeviceFailed(message)))
+        history = None
+        if not args.no_diary:
+            sink, history = cli_diary.for_session(stack, clock.now(), inbox.put, view)
+            if sink is not None:
+                events = sink if events is None else Tee(events, sink)
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
         keys = _keyboard(view, vocabulary)
@@ -161,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             sources += (ears,)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
-        reason = session.run(script, parts)
+        reason = session.run(script, parts, history)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP

@@ -24,10 +24,10 @@ from .core.events import (
     TimerFired,
     Unheard,
 )
-from .core.ports import Clock, Ears, Inbox, Source, Speaker
+from .core.ports import Clock, Ears, Inbox, Sink, Source, Speaker
+from .core.safety import History
 from .core.script import Script
 from .core.sequencer import Sequencer
-from .eventlog import EventLog
 from .view import TextView
 
 
@@ -86,17 +86,19 @@ class Parts:
     speaker: Speaker
     view: TextView
     sources: tuple[Source, ...] = ()
-    events: EventLog | None = None
+    events: Sink | None = None  # the --events log, the diary, or both (eventlog.Tee)
     ears: Ears | None = None  # the listening source among `sources`, told what to listen for
 
 
-def run(script: Script, parts: Parts) -> str:
+def run(script: Script, parts: Parts, history: History | None = None) -> str:
     """Run a session to its end; returns why it ended: completed, stopped or interrupted.
+
+    `history` is what the diary knows of earlier episodes, for the safety rules (core/safety.py).
 
     Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
     to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
     """
-    seq = Sequencer(script)
+    seq = Sequencer(script, history)
     for source in parts.sources:
         source.start(parts.inbox.put)
     try:
