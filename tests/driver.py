@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crampvoice.core.commands import Command
 from crampvoice.core.events import CommandGiven, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from crampvoice.core.safety import History
 from crampvoice.core.script import Script
 from crampvoice.core.scriptfile import parse_script
 from crampvoice.core.sequencer import Sequencer
@@ -33,8 +34,8 @@ def make_script(text: str = SCRIPT_YAML) -> Script:
 
 
 class Driver:
-    def __init__(self, script: Script | None = None) -> None:
-        self.seq = Sequencer(script or make_script())
+    def __init__(self, script: Script | None = None, history: History | None = None) -> None:
+        self.seq = Sequencer(script or make_script(), history)
         self.now = 0.0
         self.effects: list[Effect] = []
         self._speaking = False

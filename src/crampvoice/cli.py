@@ -159,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.no_diary:
             sink, history = cli_diary.for_session(stack, clock.now(), inbox.put, view)
             if sink is not None:
-                events = sink if events is None else Tee(events, sink)
+                events = sink if events is None else Tee(sink, events)  # kept before it is shown
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
         keys = _keyboard(view, vocabulary)
