@@ -150,14 +150,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         signals = stack.enter_context(session.signals_end_session(inbox))
         events: Sink | None = None
+        begun = clock.now()  # the --events log and the diary count `t` from the same instant
         if args.events:
             stream = sys.stdout if to_stdout else _open_events(args.events)
             if not to_stdout:
                 stack.callback(_close_quietly, stream)
-            events = EventLog(stream, clock.now(), notify=lambda message: inbox.put(DeviceFailed(message)))
+            events = EventLog(stream, begun, notify=lambda message: inbox.put(DeviceFailed(message)))
         history = None
         if not args.no_diary:
-            sink, history = cli_diary.for_session(stack, clock.now(), inbox.put, view)
+            sink, history = cli_diary.for_session(stack, begun, inbox.put, view)
             if sink is not None:
                 events = sink if events is None else Tee(sink, events)  # kept before it is shown
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
