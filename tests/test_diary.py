@@ -284,3 +284,28 @@ def test_a_schema_older_than_this_one_is_brought_up_to_date(tmp_path: Path) -> N
     with Diary.open(path) as diary:
         assert diary.connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert diary.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_plot_draws_a_real_png_and_svg(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    with Diary.open(diary_path()) as diary:
+        for i, reason in enumerate(["completed", "stopped", "interrupted", ""]):
+            sink = diary.begin(0.0, print, wall=NOW + i * 86400)
+            sink.write("start", 0.0, title="Calf cramp", steps=6, script="calf", muscle="calf", relief=True)
+            if reason:
+                sink.write("end", 300.0 + 200 * i, reason=reason)
+    code, out, err = run_main("diary", "plot", "-o", str(tmp_path / "d.png"))
+    assert code == 0 and out == f"Wrote {tmp_path / 'd.png'}: 4 episodes.\n", err
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, _ = run_main("diary", "plot", "-o", str(tmp_path / "d.svg"))
+    assert code == 0 and b"<svg" in (tmp_path / "d.svg").read_bytes()[:1000]
+    code, _, err = run_main("diary", "plot", "-o", str(tmp_path / "d.gif"))
+    assert code == 1 and "FILE.png or FILE.svg" in err
+
+
+def test_plot_without_matplotlib_names_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Diary.open(diary_path()).close()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as when it is not installed: importing it fails
+    code, _, err = run_main("diary", "plot", "-o", str(tmp_path / "d.png"))
+    assert code == 1 and "needs matplotlib, which is not installed" in err
+    assert "pip install 'crampvoice[plot]'" in err and not (tmp_path / "d.png").exists()

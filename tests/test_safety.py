@@ -174,3 +174,12 @@ def test_a_routine_with_no_question_is_no_relief_session_neither_rule_speaks() -
     d = finished(History((Span(-DAY_S, 120), Span(-2 * DAY_S, 120))), NO_QUESTION)
     assert not_easing_at(d) == [] and d.logs("advice") == []
     assert d.logs("start")[0].fields["relief"] is False
+
+
+def test_nothing_said_tells_anyone_to_avoid_medical_care() -> None:
+    said = " ".join(v if isinstance(v, str) else " ".join(map(str, v)) for k, v in vars(P).items()
+                    if k.isupper() and isinstance(v, str | tuple)).lower()
+    for banned in ("don't see", "do not see", "no need to see", "avoid the doctor", "not worth seeing",
+                   "instead of a doctor", "instead of seeing"):
+        assert banned not in said
+    assert "worth seeing a doctor" in P.SEE_A_DOCTOR.lower() and "guide, not a doctor" in P.GUIDE_NOTE

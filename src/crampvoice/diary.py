@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from .core.errors import SettingsError
 from .core.safety import WEEK_S, History, Span
@@ -145,7 +145,7 @@ def _create(path: Path) -> None:
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     mode = "ro" if readonly else "rw"  # never "rwc": SQLite does not create it with the umask's mode
-    conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode={mode}", uri=True, isolation_level=None,
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None,
                            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])

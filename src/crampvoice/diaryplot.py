@@ -30,13 +30,13 @@ def plot(episodes: Sequence[Episode], output: Path) -> None:
             axes.scatter([datetime.fromtimestamp(e.started) for e in chosen], [e.length_s / 60 for e in chosen],
                          marker=mark, label=f"{ended} ({len(chosen)})")
     axes.axhline(10, linestyle="--", linewidth=1, color="grey")
-    axes.annotate("ten minutes: see a doctor", (0.01, 10), xycoords=("axes fraction", "data"),
+    axes.annotate("longer than ten minutes: worth seeing a doctor", (0.01, 10), xycoords=("axes fraction", "data"),
                   textcoords="offset points", xytext=(0, 3), fontsize=8, color="grey")
     axes.set_ylabel("length (minutes)")
     axes.set_ylim(bottom=0)
     axes.set_title(f"Cramp episodes: {len(episodes)}")
     if episodes:
-        axes.legend(loc="upper left", fontsize=8)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="how it ended", title_fontsize=8)
     figure.autofmt_xdate()
     try:
         figure.savefig(output)
