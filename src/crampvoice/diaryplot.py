@@ -27,8 +27,9 @@ def plot(episodes: Sequence[Episode], output: Path) -> None:
     for ended, mark in _MARKS.items():
         chosen = [e for e in episodes if e.ended == ended]
         if chosen:
-            axes.scatter([datetime.fromtimestamp(e.started) for e in chosen], [e.length_s / 60 for e in chosen],
-                         marker=mark, label=f"{ended} ({len(chosen)})")
+            axes.scatter([e.started / 86400 for e in chosen],  # days since 1970: matplotlib's dates
+                         [e.length_s / 60 for e in chosen], marker=mark, label=f"{ended} ({len(chosen)})")
+    axes.xaxis_date(datetime.now().astimezone().tzinfo)  # shown in local time
     axes.axhline(10, linestyle="--", linewidth=1, color="grey")
     axes.annotate("longer than ten minutes: worth seeing a doctor", (0.01, 10), xycoords=("axes fraction", "data"),
                   textcoords="offset points", xytext=(0, 3), fontsize=8, color="grey")
