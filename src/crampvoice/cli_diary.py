@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     form.add_argument("--csv", action="store_true", help="every episode as CSV (opens in a spreadsheet)")
     form.add_argument("--json", action="store_true", help="every episode as JSON")
     diary.set_defaults(handler=cmd_diary)
-    verbs = diary.add_subparsers(dest="verb", metavar="VERB")
+    verbs = diary.add_subparsers(dest="verb", metavar="[summary | forget | plot]")
     verbs.add_parser("summary", help="this week and the four before, and which rule for a doctor is met"
                      ).set_defaults(handler=cmd_summary)
     forget = verbs.add_parser("forget", help="erase episodes for good (asks first)")
