@@ -40,9 +40,11 @@ def session(env: dict[str, str], monitor: Monitor) -> tuple[float, list[float], 
     monitor.caught_up(time.monotonic())
     started = time.monotonic()
     says: list[float] = []
-    with subprocess.Popen([*LOWER, *CRAMPVOICE, "run", str(SHORT), "--keyboard", "--events", "-"], env=env,
-                          text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as proc:
+    fresh = tempfile.TemporaryDirectory(prefix="crampvoice-bench-")  # each session a first one: like for like
+    env = {**env, "XDG_DATA_HOME": fresh.name}
+    with fresh, subprocess.Popen([*LOWER, *CRAMPVOICE, "run", str(SHORT), "--keyboard", "--events", "-"], env=env,
+                                 text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL) as proc:
         assert proc.stdout is not None
         notices = 0
         for line in proc.stdout:

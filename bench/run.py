@@ -72,7 +72,7 @@ def instruction_s(argv: list[str], runs: int = 7) -> list[float]:
 
 
 def launch_rows() -> list[Row]:
-    ours = instruction_s([*CRAMPVOICE, "run", "calf", "--text", "--keyboard"])
+    ours = instruction_s([*CRAMPVOICE, "run", "calf", "--text", "--keyboard", "--no-diary"])
     bare = instruction_s([sys.executable, "-c", "print('Step 1 of 6:'); print('Pull your toes up.')"])
     ratio = statistics.median(ours) / statistics.median(bare)
     return [("launch to first instruction printed (p50)", f"{statistics.median(ours) * 1000:.0f} ms",
@@ -99,7 +99,7 @@ def timing_rows(script_path: Path, label: str) -> list[Row]:
     moments = simulate(script)
     expected = [float(str(m.effect.fields["seconds"])) for m in moments
                 if isinstance(m.effect, Log) and m.effect.type == "hold_start"]
-    ours_ev, ours_clock = hold_errors([*CRAMPVOICE, "run", str(script_path), "--text", "--keyboard",
+    ours_ev, ours_clock = hold_errors([*CRAMPVOICE, "run", str(script_path), "--text", "--keyboard", "--no-diary",
                                        "--events", "-"], expected)
     _, naive_clock = hold_errors([sys.executable, "-c", NAIVE, json.dumps(expected)], expected)
 

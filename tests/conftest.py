@@ -16,7 +16,7 @@ def own_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pulse() -> Iterator[dict[str, str]]:
+def pulse_server_env() -> Iterator[dict[str, str]]:
     """The environment of a private PulseAudio server with a virtual speaker and microphone."""
     from . import pulse as pa
 
@@ -24,3 +24,9 @@ def pulse() -> Iterator[dict[str, str]]:
         pytest.skip("PulseAudio is not installed (./dev.sh test installs it)")
     with pa.pulse_server() as env:
         yield env
+
+
+@pytest.fixture
+def pulse(pulse_server_env: dict[str, str], own_dirs: Path) -> dict[str, str]:
+    """The sound server's environment with this test's own folders: its sessions keep their diary there."""
+    return {**pulse_server_env, "XDG_DATA_HOME": str(own_dirs / "data"), "XDG_CONFIG_HOME": str(own_dirs / "config")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crampvoice.core.commands import Command
 from crampvoice.core.events import CommandGiven, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
 from crampvoice.core.manner import DEFAULT, Manner
+from crampvoice.core.safety import History
 from crampvoice.core.script import Script
 from crampvoice.core.scriptfile import parse_script
 from crampvoice.core.sequencer import Sequencer
@@ -34,8 +35,9 @@ def make_script(text: str = SCRIPT_YAML) -> Script:
 
 
 class Driver:
-    def __init__(self, script: Script | None = None, whole: bool = True, manner: Manner = DEFAULT) -> None:
-        self.seq = Sequencer(script or make_script(), whole, manner)
+    def __init__(self, script: Script | None = None, history: History | None = None, *, whole: bool = True,
+                 manner: Manner = DEFAULT) -> None:
+        self.seq = Sequencer(script or make_script(), history, whole=whole, manner=manner)
         self.now = 0.0
         self.effects: list[Effect] = []
         self._speaking = False

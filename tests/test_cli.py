@@ -109,7 +109,7 @@ def test_a_broken_settings_file_is_named_and_left_alone(
     assert path.read_text() == "scirpt: calf\n"
 
 
-def test_try_says_one_step_with_its_hold_and_nothing_before_or_after() -> None:
+def test_try_says_one_step_with_its_hold_and_nothing_before_or_after(own_dirs: Path) -> None:
     import subprocess
     import sys
 
@@ -121,6 +121,7 @@ def test_try_says_one_step_with_its_hold_and_nothing_before_or_after() -> None:
     assert lines[0] == "Trying step 2 of 4 of 'Quick test': massage."
     assert "Rub the calf. Keep going for three seconds." in lines and lines[-1] == "And stop."
     assert not any("Quick test." in line or "guide, not a doctor" in line for line in lines[1:])
+    assert not (own_dirs / "data" / "crampvoice" / "diary.sqlite3").exists()  # a try is no episode
     wrong = subprocess.run([sys.executable, "-m", "crampvoice", "try", str(short), "--step", "5", "--text"],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert wrong.returncode == 1 and "'Quick test' has 4 steps, so there is no step 5" in wrong.stderr

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 def heard_in_a_session(env: dict[str, str], recorder: pa.Monitor, prefix: list[str]) -> tuple[float, str]:
     started = time.monotonic()
-    done = subprocess.run([*prefix, *CRAMPVOICE, "run", str(SHORT), "--keyboard"], env=env, text=True,
+    done = subprocess.run([*prefix, *CRAMPVOICE, "run", str(SHORT), "--keyboard", "--no-diary"], env=env, text=True,
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     recorder.caught_up(time.monotonic())
@@ -75,7 +75,7 @@ def test_a_speaker_that_stops_mid_sentence_and_comes_back_is_said_once_then_spea
         pytest.skip("PulseAudio is not installed")
     with pa.pulse_server() as env:
         recorder = pa.Monitor(env)
-        argv = [*CRAMPVOICE, "run", str(SHORT), "--keyboard", "--events", "-"]
+        argv = [*CRAMPVOICE, "run", str(SHORT), "--keyboard", "--no-diary", "--events", "-"]
         with subprocess.Popen(argv, env=env, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE) as proc:
             assert proc.stdout is not None
@@ -109,7 +109,7 @@ def test_a_text_session_takes_about_as_long_as_show_says() -> None:
     """Each line in text takes the time it would take to say, so steps do not fly by."""
     expected_s = total_s(simulate(library.load(SHORT), estimate_speech_s))
     started = time.monotonic()
-    done = subprocess.run([*CRAMPVOICE, "run", str(SHORT), "--text", "--keyboard"], stdin=subprocess.DEVNULL,
+    done = subprocess.run([*CRAMPVOICE, "run", str(SHORT), "--text", "--keyboard", "--no-diary"], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=300)
     took_s = time.monotonic() - started
     assert done.returncode == 0, done.stderr

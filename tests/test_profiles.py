@@ -220,3 +220,13 @@ def test_a_profile_whose_input_is_keys_never_opens_the_microphone(own_dirs: Path
         assert ran.returncode == 0, ran.stderr
         assert ("Listening" in ran.stdout) is listens, ran.stdout
         assert "Stopping now. Take care." in ran.stdout
+
+
+def test_each_profile_keeps_its_own_diary(own_dirs: Path) -> None:
+    short = Path(__file__).parent / "data" / "short.yaml"
+    crampvoice("profile", "new", "dad")
+    ran = crampvoice("run", str(short), "--text", "--keyboard", "--profile", "dad", stdin="stop\nyes\n")
+    assert ran.returncode == 0, ran.stderr
+    assert (own_dirs / "data" / "crampvoice" / "people" / "dad" / "diary.sqlite3").is_file()
+    assert "short" in crampvoice("diary", "--profile", "dad").stdout.split()
+    assert "short" not in crampvoice("diary").stdout.split()

@@ -13,16 +13,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import __version__, cli_profile, cli_share, cli_voice, doctor, library, session
+from . import __version__, cli_diary, cli_profile, cli_share, cli_voice, doctor, library, session
+from .core import phrases
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
 from .core.phrases import count
-from .core.ports import Source, Speaker
+from .core.ports import Sink, Source, Speaker
 from .core.printable import printable
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
-from .eventlog import EventLog
+from .eventlog import EventLog, Tee
 from .settings import Settings, load_settings, select_profile
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
@@ -77,8 +78,8 @@ def _usable_streams() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crampvoice",
-                                     description="Talks you through a leg cramp, hands-free.")
+    parser = argparse.ArgumentParser(prog="crampvoice", description="Talks you through a leg cramp, hands-free.",
+                                     epilog=phrases.GUIDE_NOTE)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--profile", metavar="NAME", help="whose settings and voice: a name from "
                         "'crampvoice profile list' (default: your settings file)")
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keyboard", action="store_true", help="keys only: do not listen for speech")
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
     run.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
+    run.add_argument("--no-diary", action="store_true", help="keep this session out of the diary")
     _voice_options(run)
     cli_profile.option(run)
     run.set_defaults(handler=cmd_run)
@@ -115,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _script_commands(sub)
     cli_voice.register(sub)
+    cli_diary.register(sub)
     cli_profile.register(sub)
     cli_share.register(sub)
     return parser
@@ -183,7 +186,7 @@ def cmd_try(args: argparse.Namespace) -> int:
                               f"give --step from 1 to {steps}; 'crampvoice show' lists them")
     step = script.steps[args.step - 1]
     print(printable(f"Trying step {args.step} of {len(script.steps)} of '{script.title}': {step.kind.value}."))
-    args.keyboard, args.events, args.mic = True, None, None
+    args.keyboard, args.events, args.mic, args.no_diary = True, None, None, True  # a try is no episode
     return _session(args, settings, replace(script, steps=(step,)), whole=False)
 
 
@@ -194,12 +197,18 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
     clock, inbox = session.MonotonicClock(), session.QueueInbox()
     with ExitStack() as stack:
         signals = stack.enter_context(session.signals_end_session(inbox))
-        events = None
+        events: Sink | None = None
+        begun = clock.now()  # the --events log and the diary count `t` from the same instant
         if args.events:
             stream = sys.stdout if to_stdout else _open_events(args.events)
             if not to_stdout:
                 stack.callback(_close_quietly, stream)
-            events = EventLog(stream, clock.now(), notify=lambda message: inbox.put(DeviceFailed(message)))
+            events = EventLog(stream, begun, notify=lambda message: inbox.put(DeviceFailed(message)))
+        history = None
+        if not args.no_diary:
+            sink, history = cli_diary.for_session(stack, begun, inbox.put, view)
+            if sink is not None:
+                events = sink if events is None else Tee(sink, events)  # kept before it is shown
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
         keys = _keyboard(view, vocabulary)
@@ -210,7 +219,7 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
             sources += (ears,)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
-        reason = session.run(script, parts, whole, settings.manner)
+        reason = session.run(script, parts, history, whole=whole, manner=settings.manner)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP

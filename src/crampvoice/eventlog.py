@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
+from .core.ports import Sink
+
 
 class EventLog:
     """Writes events until the stream fails (a full disk, a closed pipe); then says so once and stops."""
@@ -29,3 +31,14 @@ class EventLog:
             self._failed = True
             reason = getattr(e, "strerror", None) or "the stream was closed"
             self._notify(f"The events can no longer be written ({reason}); the session goes on without them.")
+
+
+class Tee:
+    """Every event to each sink in turn: the --events log and the diary see the same events."""
+
+    def __init__(self, *sinks: Sink) -> None:
+        self.sinks = sinks
+
+    def write(self, type_: str, at: float, **fields: object) -> None:
+        for sink in self.sinks:
+            sink.write(type_, at, **fields)

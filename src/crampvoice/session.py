@@ -25,10 +25,10 @@ from .core.events import (
     Unheard,
 )
 from .core.manner import DEFAULT, Manner
-from .core.ports import Clock, Ears, Inbox, Source, Speaker
+from .core.ports import Clock, Ears, Inbox, Sink, Source, Speaker
+from .core.safety import History
 from .core.script import Script
 from .core.sequencer import Sequencer
-from .eventlog import EventLog
 from .view import TextView
 
 
@@ -87,19 +87,22 @@ class Parts:
     speaker: Speaker
     view: TextView
     sources: tuple[Source, ...] = ()
-    events: EventLog | None = None
+    events: Sink | None = None  # the --events log, the diary, or both (eventlog.Tee)
     ears: Ears | None = None  # the listening source among `sources`, told what to listen for
 
 
-def run(script: Script, parts: Parts, whole: bool = True, manner: Manner = DEFAULT) -> str:
+def run(script: Script, parts: Parts, history: History | None = None, *, whole: bool = True,
+        manner: Manner = DEFAULT) -> str:
     """Run a session to its end; returns why it ended: completed, stopped or interrupted.
+
+    `history` is what the diary knows of earlier episodes, for the safety rules (core/safety.py);
     `whole`: False for the steps alone, with no opening notes or closing lines (`try`);
     `manner`: how the person is talked to (their profile).
 
     Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
     to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
     """
-    seq = Sequencer(script, whole, manner)
+    seq = Sequencer(script, history, whole=whole, manner=manner)
     for source in parts.sources:
         source.start(parts.inbox.put)
     try:

@@ -70,7 +70,12 @@ def end_of_hold(kind: Kind) -> str:
     return _END_CUE[kind]
 
 
-INTRO_GUIDE = "I am a guide, not a doctor."
+INTRO_GUIDE = "I am a guide, not a doctor."  # said at a person's first session only; always in --help
+GUIDE_NOTE = ("crampvoice is a guide, not a doctor. Get medical help if a cramp does not ease in about ten "
+              "minutes, or the leg is swollen, red, warm, numb or weak. 'emergency' (the e key) says when to "
+              "call your emergency number.")
+NOT_EASING = "It has been ten minutes, and the cramp has not eased. Here is when to get medical help."
+SEE_A_DOCTOR = "It would be worth seeing a doctor about these cramps."
 NO_SAFETY_NOTES = (
     "Get medical help if the cramp does not ease after about ten minutes, or the leg is "
     "swollen, red, warm or numb.",

@@ -49,6 +49,12 @@ class Speaker(Protocol):
     def close(self) -> None: ...
 
 
+class Sink(Protocol):
+    """Where a session's events go: the --events log, the diary. Never raises: a sink that fails says so once."""
+
+    def write(self, type_: str, at: float, **fields: object) -> None: ...
+
+
 class Ears(Protocol):
     """A source that listens: told which commands the session can take now."""
 

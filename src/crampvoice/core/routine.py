@@ -18,10 +18,12 @@ from .state import After, Phase, Place, Timer
 
 
 class Routine:
-    def __init__(self, script: Script, whole: bool = True, manner: Manner = DEFAULT) -> None:
-        """`whole`: with the opening notes and the closing lines; without them (`try`), the steps alone.
-        `manner`: how this person is talked to (their profile)."""
+    def __init__(self, script: Script, guide_note: bool = True, whole: bool = True, manner: Manner = DEFAULT) -> None:
+        """`guide_note`: "I am a guide, not a doctor", said at a person's first session. `whole`: with the
+        opening notes and the closing lines; without them (`try`), the steps alone. `manner`: how this
+        person is talked to (their profile)."""
         self.script = script
+        self.guide_note = guide_note
         self._whole = whole
         self.manner = manner
         self.phase = Phase.SPEAKING
@@ -42,6 +44,11 @@ class Routine:
         return self.phase is Phase.DONE
 
     @property
+    def relief(self) -> bool:
+        """A relief session asks whether the cramp eases; a routine with no question (bedtime) does not."""
+        return any(step.kind is Kind.ASK for step in self.script.steps)
+
+    @property
     def step(self) -> Step:
         return self.script.steps[self.place.step]
 
@@ -54,12 +61,14 @@ class Routine:
 
     def start(self, now: float) -> list[Effect]:
         self._now, self._out = now, []
-        self._log("start", title=self.script.title, steps=len(self.script.steps))
+        self._log("start", title=self.script.title, steps=len(self.script.steps), script=self.script.name,
+                  muscle=self.script.muscle, relief=self.relief)
         if not self._whole:
             self._enter(Place())
             return self._out
         notes = self.script.safety or P.NO_SAFETY_NOTES
-        self._speak((f"{self.script.title}.", P.INTRO_GUIDE, *notes), After.ENTER)
+        guide = (P.INTRO_GUIDE,) if self.guide_note else ()
+        self._speak((f"{self.script.title}.", *guide, *notes), After.ENTER)
         return self._out
 
     def _speak(self, texts: tuple[str, ...], after: After) -> None:
@@ -130,7 +139,7 @@ class Routine:
         if self.phase is Phase.ASK and now >= self._ask_until:
             answer = self.step.default
             self._say(P.NO_ANSWER.format(answer.value))
-            self._answer(answer)
+            self._answer(answer, given=False)
         elif self.phase in (Phase.HOLD, Phase.REST) and self._timer is not None:
             timer = self._timer
             while timer.cues and timer.cues[0][0] <= now:
@@ -179,10 +188,11 @@ class Routine:
         else:
             self._finish()
 
-    def _answer(self, answer: Answer) -> None:
+    def _answer(self, answer: Answer, given: bool = True) -> None:
+        """`given`: said or pressed by the person; not given: the question's default, taken on no answer."""
         step = self.step
         then = step.on_yes if answer is Answer.YES else step.on_no
-        self._log("answer", index=self.place.step + 1, answer=answer.value)
+        self._log("answer", index=self.place.step + 1, answer=answer.value, given=given)
         match then:
             case Then.CONTINUE:
                 self._next_step()

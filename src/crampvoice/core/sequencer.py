@@ -15,6 +15,7 @@ from .commands import Command
 from .events import Adjust, CommandGiven, Effect, Input, Silence, SpeechFinished, TimerFired
 from .manner import DEFAULT, Manner
 from .routine import Routine
+from .safety import LONG_S, History, Span, may_advise, rules_met
 from .scan import ANSWERS, WHILE_RUNNING, Scan
 from .script import Answer, Script
 from .state import After, Frozen, Phase, Place
@@ -24,8 +25,17 @@ LEVELS = 4  # slower/faster and quieter/louder go this many steps each way
 
 
 class Sequencer(Routine):
-    def __init__(self, script: Script, whole: bool = True, manner: Manner = DEFAULT) -> None:
-        super().__init__(script, whole, manner)
+    def __init__(self, script: Script, history: History | None = None, *, whole: bool = True,
+                 manner: Manner = DEFAULT) -> None:
+        """`history`: what the diary knows of earlier episodes (core/safety.py); none, a first session.
+        `whole` and `manner`: as for the routine (`try`; the person's profile)."""
+        history = history or History()
+        super().__init__(script, guide_note=history.first_session, whole=whole, manner=manner)
+        self._history = history
+        self._started_at = 0.0
+        self._eased = False  # the person said yes to "is the cramp easing?" (a default taken is no answer)
+        self._ten_minutes_said = False
+        self._advice_weighed = False
         self.asleep = False
         self.levels = {"rate": 0, "volume": 0}
         self._frozen: Frozen | None = None
@@ -36,11 +46,20 @@ class Sequencer(Routine):
 
     # -- the interface ---------------------------------------------------------------
 
+    def start(self, now: float) -> list[Effect]:
+        self._started_at, self._history = now, self._history.shifted(now)
+        return super().start(now)
+
     @property
     def deadline(self) -> float | None:
         if self.phase is Phase.CONFIRM:
             return self._confirm_until
-        return self._scan.offer_until if self.phase is Phase.SCAN else super().deadline
+        if self.phase is Phase.SCAN:
+            return self._scan.offer_until
+        routine, ten = super().deadline, self._ten_minutes_at()
+        if ten is None or self.phase is Phase.PAUSED:  # a pause never times out: said once it carries on
+            return routine
+        return ten if routine is None else min(routine, ten)
 
     def handle(self, event: Input, now: float) -> list[Effect]:
         self._now, self._out = now, []
@@ -75,8 +94,45 @@ class Sequencer(Routine):
             self._resume()
         elif self.phase is Phase.SCAN and self._now >= self._scan.offer_until:
             self._offer()
+        elif self._ten_minutes_due():
+            self._not_easing()
         else:
             super()._timer_fired()
+
+    # -- safety: the ten-minute rule and the advice at the end (core/safety.py) -------
+
+    def _ten_minutes_at(self) -> float | None:
+        """When a relief session not yet eased says so and names the red flags (once)."""
+        if not self.relief or self._eased or self._ten_minutes_said or self.phase is Phase.DONE:
+            return None
+        return self._started_at + LONG_S
+
+    def _ten_minutes_due(self) -> bool:
+        """Only while the routine runs: not in a pause, a stop's question or the switch's offers."""
+        at = self._ten_minutes_at()
+        running = self.phase in (Phase.SPEAKING, Phase.HOLD, Phase.REST, Phase.ASK)
+        return at is not None and self._now >= at and running
+
+    def _not_easing(self) -> None:
+        """Said as help is: the hold waits while it is said, then carries on."""
+        self._ten_minutes_said = True
+        self._log("safety", rule="ten_minutes")
+        self._help_resumes = self._help_resumes or self._frozen is None
+        self._freeze()
+        for text in (P.NOT_EASING, *P.RED_FLAGS):
+            self._say(text)
+
+    def _finish(self) -> None:
+        """At the end of a relief session that meets a rule, and not within a week of the last time: the advice."""
+        if self.relief and not self._advice_weighed:
+            self._advice_weighed = True
+            spans = (*self._history.past, Span(self._started_at, self._now - self._started_at))
+            met = rules_met(spans, self._now)
+            if met and may_advise(self._history.advised_at, self._now):
+                self._log("advice", rules=[rule.name for rule in met])
+                self._speak((P.SEE_A_DOCTOR,), After.FINISH)
+                return
+        super()._finish()
 
     # -- commands --------------------------------------------------------------------
 
@@ -211,6 +267,7 @@ class Sequencer(Routine):
                 self._resume()
         elif self._asking():
             self._out.append(Silence())
+            self._eased = answer is Answer.YES
             self._answer(answer)
         else:
             self._say(P.NO_QUESTION)

@@ -1,0 +1,153 @@
+"""`crampvoice diary`: past episodes, a summary, export, erasing. Parse, call the library, render."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+
+from . import diaryview
+from .cli_profile import option
+from .core.errors import CrampvoiceError
+from .core.events import Arrival, DeviceFailed
+from .core.ports import Sink
+from .core.safety import WEEK_S, History
+from .diary import Diary, DiaryError, diary_path
+from .view import TextView
+
+RECENT = 20  # episodes in the table when no --since is given
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diary = sub.add_parser("diary", help="past episodes: a table, --csv or --json for a doctor; summary, forget, plot")
+    diary.add_argument("--since", type=_date, metavar="DATE", help="only episodes from this day on (YYYY-MM-DD)")
+    form = diary.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="every episode as CSV (opens in a spreadsheet)")
+    form.add_argument("--json", action="store_true", help="every episode as JSON")
+    option(diary)
+    diary.set_defaults(handler=cmd_diary)
+    verbs = diary.add_subparsers(dest="verb", metavar="[summary | forget | plot]")
+    summary = verbs.add_parser("summary", help="this week and the four before, and which rule for a doctor is met")
+    option(summary)
+    summary.set_defaults(handler=cmd_summary)
+    forget = verbs.add_parser("forget", help="erase episodes for good (asks first)")
+    which = forget.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every episode")
+    which.add_argument("--before", type=_date, metavar="DATE", help="episodes begun before this day (YYYY-MM-DD)")
+    forget.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    option(forget)
+    forget.set_defaults(handler=cmd_forget)
+    plot = verbs.add_parser("plot", help="episodes over time and their length, as a PNG or SVG picture")
+    plot.add_argument("-o", "--output", required=True, metavar="FILE.png|svg")
+    plot.add_argument("--since", dest="plot_since", type=_date, metavar="DATE", help="only from this day on")
+    option(plot)
+    plot.set_defaults(handler=cmd_plot)
+
+
+def for_session(stack: ExitStack, started_at: float, put: Callable[[Arrival], None],
+                view: TextView) -> tuple[Sink | None, History | None]:
+    """The diary's sink for a new session and what it knows of earlier ones; or, said in one line, neither."""
+    try:
+        diary = Diary.open()
+        stack.callback(diary.close)
+        history = diary.history(time.time())
+    except DiaryError as e:
+        view.line(f"The diary is off: {e.message}; {e.hint}. This session goes on, and is not kept.")
+        return None, None
+    return diary.begin(started_at, notify=lambda message: put(DeviceFailed(message))), history
+
+
+def _date(text: str) -> float:
+    """YYYY-MM-DD (local midnight) or an ISO date and time, as wall-clock seconds."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: give it as YYYY-MM-DD, e.g. 2026-11-01") from None
+    return moment.astimezone().timestamp()
+
+
+def _open() -> Diary | None:
+    diary = Diary.read()
+    if diary is None:
+        print(f"No diary yet: each session is kept in {diary_path()} from the first one on.")
+    return diary
+
+
+def cmd_diary(args: argparse.Namespace) -> int:
+    diary = _open()
+    if diary is None:
+        return 0
+    with diary:
+        everything = args.csv or args.json or args.since is not None
+        episodes = diary.episodes(since=args.since, limit=None if everything else RECENT + 1)
+    if args.csv:
+        sys.stdout.write(diaryview.to_csv(episodes))
+    elif args.json:
+        sys.stdout.write(diaryview.to_json(episodes))
+    else:
+        shown = episodes if everything else episodes[:RECENT]
+        for line in diaryview.table(shown):
+            print(line)
+        if len(episodes) > len(shown):
+            print(f"Only the last {RECENT} are shown: --since DATE for more, --csv or --json for all.")
+        if not episodes:
+            print("No episodes" + (" since then." if args.since is not None else " yet."))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    diary = _open()
+    if diary is None:
+        return 0
+    now = time.time()
+    with diary:
+        since = min(diaryview.week_start(now).timestamp() - 4 * WEEK_S, now - WEEK_S)
+        episodes = diary.episodes(since=since)
+    for line in diaryview.summary(episodes, now):
+        print(line)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    diary = _open()
+    if diary is None:
+        return 0
+    with diary:
+        doomed = len(diary.episodes(since=None)) if args.all else \
+            sum(e.started < args.before for e in diary.episodes(since=None))
+        before = "" if args.all else f"{datetime.fromtimestamp(args.before):%Y-%m-%d}"
+        which = "every episode" if args.all else f"the episodes begun before {before}"
+        if doomed == 0:
+            print(f"Nothing to erase: the diary has no {'episodes' if args.all else 'episodes before then'}.")
+            return 0
+        if not args.yes:
+            if sys.stdin is None or not sys.stdin.isatty():
+                raise CrampvoiceError("'diary forget' asks before erasing, and there is no terminal to ask on",
+                                      f"add --yes to erase {which} ({doomed}) without asking")
+            answer = input(f"Erase {which} ({doomed}) from {diary.path}, for good? Type yes to erase: ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Nothing was erased.")
+                return 0
+        gone = diary.forget(None if args.all else args.before)
+    print(f"Erased {gone} episode{'s' if gone != 1 else ''}.")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .diaryplot import plot
+
+    output = Path(args.output)
+    if output.suffix.lower() not in (".png", ".svg"):
+        raise CrampvoiceError(f"{output} is neither .png nor .svg", "name the picture FILE.png or FILE.svg")
+    diary = _open()
+    if diary is None:
+        return 0
+    with diary:
+        episodes = diary.episodes(since=args.plot_since)
+    plot(episodes, output)
+    print(f"Wrote {output}: {len(episodes)} episode{'s' if len(episodes) != 1 else ''}.")
+    return 0
