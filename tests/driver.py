@@ -36,8 +36,8 @@ def make_script(text: str = SCRIPT_YAML) -> Script:
 
 class Driver:
     def __init__(self, script: Script | None = None, history: History | None = None, *, whole: bool = True,
-                 manner: Manner = DEFAULT) -> None:
-        self.seq = Sequencer(script or make_script(), history, whole=whole, manner=manner)
+                 manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> None:
+        self.seq = Sequencer(script or make_script(), history, whole=whole, manner=manner, closing=closing)
         self.now = 0.0
         self.effects: list[Effect] = []
         self._speaking = False

@@ -204,3 +204,14 @@ def test_only_the_newest_unheard_utterances_are_kept_privately_newest_first(tmp_
     assert folder.stat().st_mode & 0o077 == 0
     (folder / "notes.wav").write_bytes(b"not a take")  # passed over, not an error
     assert unheard.clear(folder) == unheard.KEEP and [p.name for p in folder.iterdir()] == ["notes.wav"]
+
+
+def test_the_tip_to_teach_it_ones_voice_is_said_at_a_first_session_heard_without_it_only() -> None:
+    from crampvoice.cli import teach_tip
+    from crampvoice.core.phrases import TEACH_TIP
+    from crampvoice.core.safety import History
+    from crampvoice.listen.sphinx import SphinxRecognizer
+
+    untaught = SphinxRecognizer(Vocabulary())
+    assert teach_tip(None, untaught) == teach_tip(History(), untaught) == (TEACH_TIP,)
+    assert teach_tip(History(first_session=False), untaught) == ()

@@ -90,6 +90,18 @@ def test_the_switch_offers_each_choice_for_the_persons_scan_time() -> None:
     assert first is not None and first == pytest.approx(d.now + 5.0)
 
 
+def test_a_closing_tip_is_said_after_the_last_line_of_a_completed_routine_only() -> None:
+    completed = Driver(closing=("Tip.",))
+    completed.run()
+    assert completed.said()[-2:] == [P.THE_END, "Tip."]
+    stopped = Driver(closing=("Tip.",))
+    stopped.run(until_phase=Phase.HOLD)
+    stopped.command(Command.STOP)
+    stopped.command(Command.YES)
+    stopped.run()
+    assert "Tip." not in stopped.said() and stopped.finish() is not None
+
+
 def test_hold_has_a_halfway_cue_and_counts_down_the_last_five_seconds() -> None:
     d = Driver()
     d.run(until_phase=Phase.HOLD)

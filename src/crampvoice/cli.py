@@ -21,6 +21,7 @@ from .core.events import DeviceFailed, Log, Say
 from .core.phrases import count
 from .core.ports import Sink, Source, Speaker
 from .core.printable import printable
+from .core.safety import History
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
 from .eventlog import EventLog, Tee
@@ -34,6 +35,7 @@ from .view import TextView
 
 if TYPE_CHECKING:
     from .listen.mic import MicrophoneSource
+    from .listen.recognizer import Recognizer
 
 EXIT_INTERRUPTED = 130
 
@@ -215,17 +217,28 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
         sources: tuple[Source, ...] = () if keys is None else (keys,)
         keys_only = args.keyboard or settings.input != "voice"  # the profile's input: keys, or the one switch
         ears = None if keys_only else _microphone_or_keys(args.mic, vocabulary, speaker, view)
+        closing: tuple[str, ...] = ()
         if ears is not None:
             sources += (ears,)
+            closing = teach_tip(history, ears.recognizer)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears)
-        reason = session.run(script, parts, history, whole=whole, manner=settings.manner)
+        reason = session.run(script, parts, history, whole=whole, manner=settings.manner, closing=closing)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP
     if isinstance(speaker, VoiceSpeaker) and speaker.abandoned:
         _leave_now(code)
     return code
+
+
+def teach_tip(history: History | None, recognizer: Recognizer) -> tuple[str, ...]:
+    """The tip to teach it one's voice: said once, at the end of a first session heard without it
+    (when the cramp has eased, not before the first stretch)."""
+    from .listen.hearing import is_personal
+
+    first = history is None or history.first_session
+    return (phrases.TEACH_TIP,) if first and not is_personal(recognizer) else ()
 
 
 def _leave_now(code: int) -> NoReturn:

@@ -75,6 +75,8 @@ GUIDE_NOTE = ("crampvoice is a guide, not a doctor. Get medical help if a cramp 
               "minutes, or the leg is swollen, red, warm, numb or weak. 'emergency' (the e key) says when to "
               "call your emergency number.")
 NOT_EASING = "It has been ten minutes, and the cramp has not eased. Here is when to get medical help."
+TEACH_TIP = ("One more thing, for next time: crampvoice teach learns your own voice in about two minutes, "
+             "and then hears you far better.")
 SEE_A_DOCTOR = "It would be worth seeing a doctor about these cramps."
 NO_SAFETY_NOTES = (
     "Get medical help if the cramp does not ease after about ten minutes, or the leg is "

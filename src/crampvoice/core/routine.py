@@ -18,14 +18,17 @@ from .state import After, Phase, Place, Timer
 
 
 class Routine:
-    def __init__(self, script: Script, guide_note: bool = True, whole: bool = True, manner: Manner = DEFAULT) -> None:
+    def __init__(self, script: Script, guide_note: bool = True, whole: bool = True, manner: Manner = DEFAULT,
+                 closing: tuple[str, ...] = ()) -> None:
         """`guide_note`: "I am a guide, not a doctor", said at a person's first session. `whole`: with the
         opening notes and the closing lines; without them (`try`), the steps alone. `manner`: how this
-        person is talked to (their profile)."""
+        person is talked to (their profile). `closing`: said after the last line of a routine that ran
+        to its end, this time only (a tip, once the cramp has eased)."""
         self.script = script
         self.guide_note = guide_note
         self._whole = whole
         self.manner = manner
+        self._closing = closing
         self.phase = Phase.SPEAKING
         self.after = After.ENTER
         self.place = Place()
@@ -184,7 +187,7 @@ class Routine:
 
     def _the_end(self) -> None:
         if self._whole:
-            self._speak((P.THE_END,), After.FINISH)
+            self._speak((P.THE_END, *self._closing), After.FINISH)
         else:
             self._finish()
 

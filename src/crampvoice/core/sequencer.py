@@ -26,11 +26,11 @@ LEVELS = 4  # slower/faster and quieter/louder go this many steps each way
 
 class Sequencer(Routine):
     def __init__(self, script: Script, history: History | None = None, *, whole: bool = True,
-                 manner: Manner = DEFAULT) -> None:
+                 manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> None:
         """`history`: what the diary knows of earlier episodes (core/safety.py); none, a first session.
-        `whole` and `manner`: as for the routine (`try`; the person's profile)."""
+        `whole`, `manner` and `closing`: as for the routine (`try`; the person's profile; a tip)."""
         history = history or History()
-        super().__init__(script, guide_note=history.first_session, whole=whole, manner=manner)
+        super().__init__(script, guide_note=history.first_session, whole=whole, manner=manner, closing=closing)
         self._history = history
         self._started_at = 0.0
         self._eased = False  # the person said yes to "is the cramp easing?" (a default taken is no answer)

@@ -25,8 +25,6 @@ from .personal import Label, PersonalModel, PersonalRecognizer, Samples, negativ
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer
 
-TEACH_HINT = "Tip: 'crampvoice teach' learns your own voice in about two minutes, and then hears you far better."
-
 
 @dataclass(frozen=True, slots=True)
 class Built:
@@ -60,13 +58,19 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
 
 
 def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
-    """What `run` and `recognize` hear with, and what to tell the person about it."""
+    """What `run` and `recognize` hear with, and what to tell the person about it. Untaught, it is
+    pocketsphinx alone (`is_personal` tells which)."""
     built = build_from_takes(root)
     if built.model is None:
         sphinx = SphinxRecognizer(vocabulary)
-        return sphinx, [*_unknown(sphinx), TEACH_HINT]
+        return sphinx, _unknown(sphinx)
     combined = Combined.for_person(PersonalRecognizer(built.model, Embedder()), vocabulary)
     return combined, [*_unknown(combined.general), built.summary]
+
+
+def is_personal(recognizer: Recognizer) -> bool:
+    """Whether it hears with the person's own taught voice."""
+    return isinstance(recognizer, Combined)
 
 
 class Combined:

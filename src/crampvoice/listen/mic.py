@@ -66,6 +66,7 @@ class MicrophoneSource:
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
                  device: int | None = None, unheard_dir: Path | None = None) -> None:
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
+        self.recognizer = recognizer
         self._listener = Listener(recognizer, Endpointer(webrtc_vad()))
         self._quiet_since = quiet_since
         self._stop = threading.Event()
