@@ -10,7 +10,10 @@ when its phrase gets at least the threshold.
 The head's weights ship in the package (`verifier.npz`, made by `bench/verifier.py`: espeak-ng
 voices saying every phrase and other words, the shipped negatives, and speech-dev's real
 speakers); nothing is fetched. Measured on speech-dev speakers the head and its threshold
-never saw: bench/verify.py.
+never saw (bench/verify.py, 5 folds by speaker): 76 % of commands right at no false accept
+(of 102 other words and noises), against pocketsphinx alone's 69 % at 2.9 % in the same run;
+the check adds 72 ms (p95 110 ms) after the end of speech, and runs only when pocketsphinx
+proposes a command.
 """
 
 from __future__ import annotations
