@@ -81,6 +81,15 @@ def test_only_the_commands_expected_are_heard(verified: VerifiedRecognizer) -> N
         verified.expect(Command)
 
 
+def test_a_persons_own_phrase_the_verifier_has_no_class_for_is_left_to_pocketsphinx() -> None:
+    vocabulary = Vocabulary({Command.NEXT: ("stuff",)})
+    own = VerifiedRecognizer(vocabulary)
+    assert "stuff" not in own.verifier.phrases
+    decision = recognize(read_audio(CORPUS / "stuff_clean.wav"), own)
+    assert decision is not None and decision.heard.command is Command.NEXT and decision.heard.text == "stuff"
+    assert decision.heard.confidence >= Tuning().min_confidence and own.last_verify_s == 0.0  # not checked
+
+
 @pytest.mark.slow
 def test_the_built_wheel_carries_the_verifier(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent

@@ -105,7 +105,6 @@ class VerifiedRecognizer:
         floor = min(tuning.min_confidence, self.verifier.proposal_floor)
         self.general = SphinxRecognizer(vocabulary, Tuning(tuning.word_penalty, floor, tuning.confidence_scale,
                                                            tuning.other_weight), skip)
-        self._vocabulary = vocabulary
         self._embedder = embedder or Embedder()
         self._utterance = bytearray()
         self.last_verify_s = 0.0  # how long the last check took (0 when there was nothing to check)
