@@ -9,6 +9,8 @@
 #   ./dev.sh bench hour      false accepts an hour of talk and noise, personal model on
 #   ./dev.sh bench diary     writing events and reading a 10 000-episode diary, beside JSONL event logs
 #   ./dev.sh bank            makes the personal recogniser's negatives (src/crampvoice/listen/negatives.npz)
+#   ./dev.sh verifier        trains the out-of-the-box verifier (src/crampvoice/listen/verifier.npz)
+#   ./dev.sh bench verify    pocketsphinx alone, checked by the verifier, and the stock way, held-out speakers
 #   ./dev.sh lint            ruff, mypy and the core's import contract only
 # System packages are installed when we are root (or have password-less sudo) and they are
 # missing; otherwise the exact command to type is printed.
@@ -109,7 +111,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|diary) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|diary|verify) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
@@ -119,13 +121,19 @@ case "$task" in
     ensure_venv
     exec nice "$VENV/bin/python" bench/bank.py
     ;;
+  verifier)
+    ensure_python
+    install_packages required espeak-ng sox
+    ensure_venv
+    exec nice "$VENV/bin/python" bench/verifier.py "$@"
+    ;;
   lint)
     ensure_python
     ensure_venv dev
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|load] | bank | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|load] | bank | verifier | lint"
     exit 2
     ;;
 esac

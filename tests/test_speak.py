@@ -111,7 +111,7 @@ def test_a_rendered_bundled_script_is_heard_back_in_order(tmp_path: Path) -> Non
     key_words = ["toes", "shin", "towel", "flat", "thumbs", "walk", "water"]
     position = 0
     for word in key_words:
-        assert word in heard[position:], f"{word!r} not heard after {heard[max(0, position - 8):position]}"
+        assert word in heard[position:], f"{word!r} not heard after {heard[max(0, position - 8):position]} in {heard}"
         position = heard.index(word, position) + 1
 
 

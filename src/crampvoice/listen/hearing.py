@@ -24,6 +24,7 @@ from .embedding import Embedder, Floats
 from .personal import Label, PersonalModel, PersonalRecognizer, Samples, negatives
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer
+from .verifier import VerifiedRecognizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +60,11 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
 
 def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
     """What `run` and `recognize` hear with, and what to tell the person about it. Untaught, it is
-    pocketsphinx alone (`is_personal` tells which)."""
+    pocketsphinx checked by the verifier (verifier.py); taught, `Combined` (`is_personal` tells which)."""
     built = build_from_takes(root)
     if built.model is None:
-        sphinx = SphinxRecognizer(vocabulary)
-        return sphinx, _unknown(sphinx)
+        general = VerifiedRecognizer(vocabulary)  # pocketsphinx proposes, the embedding's verifier decides
+        return general, _unknown(general.general)
     combined = Combined.for_person(PersonalRecognizer(built.model, Embedder()), vocabulary)
     return combined, [*_unknown(combined.general), built.summary]
 

@@ -1,0 +1,172 @@
+"""Trains the out-of-the-box verifier: src/crampvoice/listen/verifier.npz.
+
+    ./dev.sh verifier [--cache DIR]
+
+What it learns from:
+- espeak-ng saying every default command phrase (TAKES_PER_PHRASE times) and the synthetic
+  corpus's other words and near-misses (TAKES_PER_OTHER times), each in a voice, variant, pace
+  and pitch drawn at random, over noise at a random level or clean, cut by the microphone
+  path's endpointer;
+- the shipped negatives (negatives.npz: espeak-ng's everyday words and noise; its command
+  words count for their phrase);
+- speech-dev's real speakers (../shared/speech-dev), every clip: commands for their phrase,
+  other words and noise for "anything else".
+
+The threshold and pocketsphinx's floor are the ones bench/verify.py chose on speech-dev with
+speakers held out (THRESHOLD, FLOOR below). The same seed gives the same file; the synthetic
+embeddings are cached in DIR (default: the system's temporary folder), and a first run takes
+a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
+
+from crampvoice.audio import Audio  # noqa: E402
+from crampvoice.core.commands import PHRASES, normalise  # noqa: E402
+from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
+from crampvoice.listen.endpoint import Timing  # noqa: E402
+from crampvoice.listen.personal import _unit, negatives  # noqa: E402
+from crampvoice.listen.stream import longest_utterance  # noqa: E402
+from crampvoice.listen.verifier import OTHER, Verifier, pool  # noqa: E402
+
+OUT = ROOT / "src" / "crampvoice" / "listen" / "verifier.npz"
+REAL = ROOT.parent / "shared" / "speech-dev"
+REAL_MAP = {"go": "next", "forward": "next", "backward": "back"}  # as bench/listen.py
+PHRASE_LIST = sorted({normalise(p) for ps in PHRASES.values() for p in ps})
+TAKES_PER_PHRASE, TAKES_PER_OTHER = 16, 4
+VARIANTS = ["", "+m1", "+m3", "+m5", "+f1", "+f2", "+f3", "+f4", "+klatt", "+croak", "+whisper"]
+NOISES = (None, "white", "pink", "hum")  # not corpus.py's babble: its sox dither is not seeded
+THRESHOLD, FLOOR = 0.03, 0.5  # chosen by bench/verify.py --floors 0.5 0.6 on out-of-fold scores (see its docstring)
+STEPS, LEARNING_RATE, L2 = 400, 0.05, 1e-3
+OTHER_WEIGHT = 4.0  # "anything else" weighs as much as this many phrases together
+REAL_WEIGHT = 3.0  # a real speaker's clip counts as this many synthetic ones
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    embedding: Floats
+    label: str  # a phrase, or OTHER
+    real: bool
+    group: str  # who said it ("" for synthetic)
+
+
+def say(text: str, speaker: corpus.Speaker) -> Audio:
+    """corpus.say, but with sox's dither seeded (-R): the same text and voice, the same samples."""
+    espeak = subprocess.run(["espeak-ng", "-v", speaker.espeak_voice, "-s", str(speaker.rate_wpm),
+                             "-p", str(speaker.pitch), "--stdout", text], capture_output=True, check=True).stdout
+    raw = subprocess.run(["sox", "-R", "-t", "wav", "-", "-t", "raw", "-r", str(corpus.RATE_HZ), "-c", "1", "-b", "16",
+                          "-e", "signed-integer", "-L", "-"], input=espeak, capture_output=True, check=True).stdout
+    return corpus._trimmed(Audio(raw, corpus.RATE_HZ))
+
+
+def synthetic(cache: Path, seed: int = 11) -> list[Example]:
+    """espeak-ng's phrases and other words, cut and embedded (cached in `cache`)."""
+    path = cache / f"synthetic-r-{seed}-{TAKES_PER_PHRASE}-{TAKES_PER_OTHER}.pkl"
+    if path.exists():
+        return [Example(e, label, False, "") for e, label in pickle.loads(path.read_bytes())]
+    rng = np.random.default_rng(seed)
+    embedder = Embedder()
+    jobs = [(p, p) for p in PHRASE_LIST for _ in range(TAKES_PER_PHRASE)]
+    jobs += [(w, OTHER) for w in corpus.NON_COMMANDS if normalise(w) not in PHRASE_LIST for _ in range(TAKES_PER_OTHER)]
+    out = []
+    for i, (text, label) in enumerate(jobs):
+        speaker = corpus.Speaker(corpus.VOICES[rng.integers(len(corpus.VOICES))],
+                                 VARIANTS[rng.integers(len(VARIANTS))].removeprefix("+"),
+                                 int(rng.integers(120, 220)), int(rng.integers(25, 75)))
+        kind = NOISES[rng.integers(len(NOISES))]
+        audio, _ = corpus.mix(say(text, speaker), kind, float(rng.uniform(5, 25)) if kind else None, seed=i)
+        utterance = longest_utterance(audio, Timing())
+        if utterance is not None:
+            out.append(Example(embedder.embed(np.frombuffer(utterance.pcm, dtype="<i2")), label, False, ""))
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps([(e.embedding, e.label) for e in out]))
+    return out
+
+
+def bank() -> list[Example]:
+    sequences, words = negatives()
+    return [Example(e, normalise(w) if normalise(w) in PHRASE_LIST else OTHER, False, "")
+            for e, w in zip(sequences, words, strict=True) if len(e)]
+
+
+def real_label(row: dict[str, str]) -> str:
+    return normalise(row["transcript"]) if row["kind"] == "command" else OTHER
+
+
+def centre_of(examples: Sequence[Example]) -> Floats:
+    centre: Floats = np.concatenate([e.embedding for e in examples if e.label == OTHER]).mean(0).astype(np.float32)
+    return centre
+
+
+def train(examples: Sequence[Example], threshold: float = THRESHOLD, floor: float = FLOOR,
+          other_weight: float = OTHER_WEIGHT, real_weight: float = REAL_WEIGHT) -> Verifier:
+    """A softmax head over pooled embeddings: one class per phrase, then OTHER."""
+    classes = [*PHRASE_LIST, OTHER]
+    index = {c: i for i, c in enumerate(classes)}
+    centre = centre_of(examples)
+    x = np.stack([pool(_unit(e.embedding, centre)) for e in examples]).astype(np.float32)
+    y = np.array([index[e.label] for e in examples])
+    counts = np.bincount(y, minlength=len(classes)).astype(np.float64)
+    per_class = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
+    per_class[-1] *= other_weight
+    weight = per_class[y] * np.array([real_weight if e.real else 1.0 for e in examples])
+    w, b, mean, scale = _train(x, y, len(classes), (weight / weight.sum()).astype(np.float32))
+    return Verifier({"phrases": np.array(classes), "centre": centre, "mean": mean, "scale": scale,
+                     "weights": w, "bias": b, "threshold": np.array(threshold, np.float32),
+                     "proposal_floor": np.array(floor, np.float32)})
+
+
+def _train(x: Floats, y: npt.NDArray[np.int64], classes: int,
+           weight: npt.NDArray[np.float32]) -> tuple[Floats, Floats, Floats, Floats]:
+    """Weighted multinomial logistic regression on standardised features (Adam), as personal.py's."""
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    xs = (x - mean) / scale
+    w, b = np.zeros((x.shape[1], classes), np.float32), np.zeros(classes, np.float32)
+    target = np.eye(classes, dtype=np.float32)[y]
+    m1, m2 = [np.zeros_like(w), np.zeros_like(b)], [np.zeros_like(w), np.zeros_like(b)]
+    for step in range(1, STEPS + 1):
+        z = xs @ w + b
+        p = np.exp(z - z.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        g = (p - target) * weight[:, None]
+        for k, (param, grad) in enumerate(((w, xs.T @ g + L2 * w), (b, g.sum(0)))):
+            m1[k] = 0.9 * m1[k] + 0.1 * grad
+            m2[k] = 0.999 * m2[k] + 0.001 * grad * grad
+            param -= LEARNING_RATE * (m1[k] / (1 - 0.9**step)) / (np.sqrt(m2[k] / (1 - 0.999**step)) + 1e-8)  # noqa: PLW2901
+    return w, b, mean.astype(np.float32), scale.astype(np.float32)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "crampvoice-verifier")
+    parser.add_argument("--real", type=Path, default=REAL)
+    args = parser.parse_args(argv)
+    import verify  # the real clips, cut and embedded exactly as bench/verify.py measures them
+
+    examples = synthetic(args.cache) + bank() + verify.real_examples(args.real, args.cache)
+    model = train(examples)
+    OUT.write_bytes(model.to_bytes())
+    print(f"{OUT.relative_to(ROOT)}: {len(examples)} examples ({sum(e.real for e in examples)} real), "
+          f"{len(model.phrases) - 1} phrases, {OUT.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
