@@ -3,10 +3,14 @@
     ./dev.sh bank
 
 espeak-ng says 194 everyday words (command words among them: the recogniser drops the ones a
-person uses for their commands) four times each, in a voice, variant, pace, pitch and level
+person uses for their commands) six times each, in a voice, variant, pace, pitch and level
 drawn at random, and 60 seconds of generated noise (white, pink and brown, some with a
-knock). Each becomes its sequence of frozen embeddings (crampvoice.listen.embedding), stored
-as float16. The same seed gives the same file; it takes a few minutes on two cores.
+knock). Half the takes of each word, and half the noises, are cut off above 3 to 6 kHz, as a
+phone or a cheap microphone hears: with full-band negatives only, the head could tell a
+negative by its bandwidth rather than its word, and took more of a person's own untaught
+words, said on a narrow-band microphone, for commands. Each becomes its sequence of frozen
+embeddings (crampvoice.listen.embedding), stored as float16. The same seed gives the same
+file; it takes a few minutes on two cores.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ weather rain sun""".split()  # noqa: SIM905 - a paragraph of words reads better 
 # No numbers: the personal recogniser is measured on people saying digits (bench/personal.py).
 VOICES = ["en-us", "en-gb", "en-gb-scotland", "en-029", "en-us-nyc", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
 VARIANTS = ["", "+m1", "+m3", "+m5", "+f1", "+f2", "+f3", "+f4", "+klatt", "+croak", "+whisper"]
-TAKES = 4
-NOISES = 60
+TAKES = 6  # the last half of them narrow-band
+NOISES = 60  # every second one narrow-band
 
 
 def spoken(word: str, rng: np.random.Generator, folder: Path) -> np.ndarray:
@@ -64,6 +68,13 @@ def noise(i: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(x, -32768, 32767).astype(np.int16)
 
 
+def narrow(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """Cut off above `cutoff_hz` (a steep Butterworth-like roll-off, applied in the Fourier domain)."""
+    spectrum = np.fft.rfft(x.astype(np.float64))
+    spectrum /= 1 + (np.fft.rfftfreq(len(x), 1 / 16000) / cutoff_hz) ** 16
+    return np.clip(np.fft.irfft(spectrum, len(x)), -32768, 32767).astype(np.int16)
+
+
 def main() -> None:
     rng = np.random.default_rng(7)
     embedder = Embedder()
@@ -71,11 +82,17 @@ def main() -> None:
     sequences, labels = [], []
     with tempfile.TemporaryDirectory() as folder:
         for word in words:
-            for _ in range(TAKES):
-                sequences.append(embedder.embed(spoken(word, rng, Path(folder))))
+            for j in range(TAKES):
+                x = spoken(word, rng, Path(folder))
+                if j >= TAKES // 2:  # phone-like (3 to 4 kHz) for all but the last, which is 4 to 6 kHz
+                    x = narrow(x, rng.uniform(3000, 4000) if j < TAKES - 1 else rng.uniform(4000, 6000))
+                sequences.append(embedder.embed(x))
                 labels.append(word)
     for i in range(NOISES):
-        sequences.append(embedder.embed(noise(i, rng)))
+        x = noise(i, rng)
+        if i % 2:
+            x = narrow(x, rng.uniform(3000, 6000))
+        sequences.append(embedder.embed(x))
         labels.append("")
     np.savez_compressed(OUT, vectors=np.concatenate(sequences).astype(np.float16),
                         lengths=np.array([len(s) for s in sequences]), words=np.array(labels))
