@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -42,7 +41,7 @@ from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import PHRASES, normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
 from crampvoice.listen.endpoint import Timing  # noqa: E402
-from crampvoice.listen.personal import _unit, negatives  # noqa: E402
+from crampvoice.listen.personal import _train, _unit, negatives  # noqa: E402
 from crampvoice.listen.stream import longest_utterance  # noqa: E402
 from crampvoice.listen.verifier import OTHER, Verifier, pool  # noqa: E402
 
@@ -127,30 +126,10 @@ def train(examples: Sequence[Example], threshold: float = THRESHOLD, floor: floa
     per_class = np.where(counts > 0, 1.0 / np.maximum(counts, 1), 0.0)
     per_class[-1] *= other_weight
     weight = per_class[y] * np.array([real_weight if e.real else 1.0 for e in examples])
-    w, b, mean, scale = _train(x, y, len(classes), (weight / weight.sum()).astype(np.float32))
+    w, b, mean, scale = _train(x, y, len(classes), (weight / weight.sum()).astype(np.float32), STEPS)
     return Verifier({"phrases": np.array(classes), "centre": centre, "mean": mean, "scale": scale,
                      "weights": w, "bias": b, "threshold": np.array(threshold, np.float32),
                      "proposal_floor": np.array(floor, np.float32)})
-
-
-def _train(x: Floats, y: npt.NDArray[np.int64], classes: int,
-           weight: npt.NDArray[np.float32]) -> tuple[Floats, Floats, Floats, Floats]:
-    """Weighted multinomial logistic regression on standardised features (Adam), as personal.py's."""
-    mean, scale = x.mean(0), x.std(0) + 1e-6
-    xs = (x - mean) / scale
-    w, b = np.zeros((x.shape[1], classes), np.float32), np.zeros(classes, np.float32)
-    target = np.eye(classes, dtype=np.float32)[y]
-    m1, m2 = [np.zeros_like(w), np.zeros_like(b)], [np.zeros_like(w), np.zeros_like(b)]
-    for step in range(1, STEPS + 1):
-        z = xs @ w + b
-        p = np.exp(z - z.max(1, keepdims=True))
-        p /= p.sum(1, keepdims=True)
-        g = (p - target) * weight[:, None]
-        for k, (param, grad) in enumerate(((w, xs.T @ g + L2 * w), (b, g.sum(0)))):
-            m1[k] = 0.9 * m1[k] + 0.1 * grad
-            m2[k] = 0.999 * m2[k] + 0.001 * grad * grad
-            param -= LEARNING_RATE * (m1[k] / (1 - 0.9**step)) / (np.sqrt(m2[k] / (1 - 0.999**step)) + 1e-8)  # noqa: PLW2901
-    return w, b, mean.astype(np.float32), scale.astype(np.float32)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

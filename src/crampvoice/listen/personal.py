@@ -233,17 +233,20 @@ def _dtw(a: Floats, a_len: npt.NDArray[np.int64], b: Floats, b_len: npt.NDArray[
     return distances
 
 
-def _train(x: Floats, y: npt.NDArray[np.int64], classes: int) -> tuple[Floats, Floats, Floats, Floats]:
-    """Multinomial logistic regression, classes balanced, on standardised features (Adam)."""
+def _train(x: Floats, y: npt.NDArray[np.int64], classes: int, weight: npt.NDArray[np.float32] | None = None,
+           steps: int = STEPS) -> tuple[Floats, Floats, Floats, Floats]:
+    """Multinomial logistic regression on standardised features (Adam); each example weighs `weight`
+    (summing to 1), or, by default, as much as its class balanced against the others."""
     x = x.astype(np.float32)
     mean, scale = x.mean(0), x.std(0) + 1e-6
     xs = (x - mean) / scale
     w, b = np.zeros((x.shape[1], classes), np.float32), np.zeros(classes, np.float32)
     target = np.eye(classes, dtype=np.float32)[y]
-    weight = (len(y) / (classes * np.bincount(y, minlength=classes)))[y].astype(np.float32)
-    weight /= weight.sum()
+    if weight is None:
+        weight = (len(y) / (classes * np.bincount(y, minlength=classes)))[y].astype(np.float32)
+        weight /= weight.sum()
     m1, m2 = [np.zeros_like(w), np.zeros_like(b)], [np.zeros_like(w), np.zeros_like(b)]
-    for step in range(1, STEPS + 1):
+    for step in range(1, steps + 1):
         z = xs @ w + b
         p = np.exp(z - z.max(1, keepdims=True))
         p /= p.sum(1, keepdims=True)
