@@ -146,6 +146,22 @@ def test_only_the_commands_on_offer_are_heard() -> None:
     assert isinstance(Listener(recognizer, Endpointer(webrtc_vad())).position_ms, int)
 
 
+def test_with_every_command_heard_another_way_pocketsphinx_decodes_nothing() -> None:
+    """After a full `teach` the person's voice hears every command: pocketsphinx would only
+    spend a core decoding a loop of phones that can never be a command."""
+    from crampvoice.listen.files import read_audio
+    from crampvoice.listen.sphinx import SphinxRecognizer
+    from crampvoice.listen.stream import recognize as heard_in
+
+    every_phrase = frozenset(p for ps in Vocabulary().phrases.values() for p in ps)
+    audio = read_audio(CORPUS / "repeat_clean.wav")
+    for skip, decoded in ((frozenset(), True), (every_phrase, False)):
+        recognizer = SphinxRecognizer(Vocabulary(), skip=skip)
+        decision = heard_in(audio, recognizer)
+        assert decision is not None and (decision.heard.command is Command.REPEAT) is decoded
+        assert (recognizer.last_decode_s > 0) is decoded
+
+
 def test_a_persons_own_words_are_heard_and_unknown_ones_are_named() -> None:
     from crampvoice.listen.files import read_audio
     from crampvoice.listen.sphinx import SphinxRecognizer

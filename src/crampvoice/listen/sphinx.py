@@ -97,7 +97,8 @@ class SphinxRecognizer:
             self._utterance += pcm
 
     def end(self) -> Heard:
-        if not self._utterance:  # nothing but digital silence
+        self.last_decode_s = 0.0
+        if not self._utterance or not self._wanted:  # digital silence, or no command left to it to hear
             return Heard(None, "", 0.0)
         if self._wanted != self._active:
             self._decoder.activate_search(self._search(self._wanted))
