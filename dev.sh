@@ -21,7 +21,7 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # Speech out and in, and the virtual audio device the tests use. Text and keys work without them.
-AUDIO_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 flac pulseaudio pulseaudio-utils libasound2-plugins
+AUDIO_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 libpulse0 flac pulseaudio pulseaudio-utils libasound2-plugins
                 alsa-utils sox)
 
 say() { printf '%s\n' "$*" >&2; }

@@ -266,6 +266,8 @@ def test_voices_and_doctor(pulse: dict[str, str], tmp_path: Path) -> None:
     assert re.search(r"^gmw/en-us\s+English \(America\)\s+\(default\)$", voices, re.M)
     ok = subprocess.run([*CRAMPVOICE, "doctor"], env=pulse, capture_output=True, text=True)
     assert ok.returncode == 0 and "ok       audio output" in ok.stdout
+    # the default microphone is read the cheap way, PulseAudio's own client, not PortAudio's ALSA route
+    assert "ok       microphone: the default is read through PulseAudio's own client" in ok.stdout
     env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none"}
     bad = subprocess.run([*CRAMPVOICE, "doctor"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1

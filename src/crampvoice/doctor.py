@@ -32,11 +32,11 @@ def check_recognizer() -> str:
 
 
 def check_microphone() -> str:
+    from .listen.capture import Capture
     from .listen.mic import input_devices
 
+    capture = Capture()  # the default microphone, opened as `run` opens it
+    capture.close()
     devices = input_devices()
-    if not devices:
-        raise DeviceError("PortAudio finds no microphone",
-                          "plug one in, or start PulseAudio or PipeWire; keys work without one")
-    default = next((d.name for d in devices if d.default), devices[0].name)
-    return f"{len(devices)} input device(s); the default is '{default}'"
+    return (f"the default is read through {capture.route}; {len(devices)} input device(s) for --mic "
+            "('crampvoice devices')")
