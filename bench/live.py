@@ -16,8 +16,9 @@ hears stays listening as it would in a room):
 - taught every command: the same takes standing for every command, so nothing is left to
   pocketsphinx (a full `teach`);
 - pocketsphinx alone: the recogniser before Listen 2, with no verifier and no taught words;
-- the microphone alone: 20 ms frames read from PortAudio and nothing done with them, the floor
-  every way stands on.
+- the microphone alone: 20 ms frames read and nothing done with them, the floor every way
+  stands on: as `run` reads the default microphone (PulseAudio's own client), and the same
+  through PortAudio (how it was read before, and how `--mic` reads one).
 
 The stock SpeechRecognition way is not here: its `Microphone` needs PyAudio, which needs a C
 compiler and portaudio19-dev to install; `./dev.sh bench listen` measured it before (README).
@@ -25,10 +26,11 @@ compiler and portaudio19-dev to install; `./dev.sh bench listen` measured it bef
 The share is the child's own CPU time (user + system) over the time it listened; the machine
 is shared, so read the figures side by side.
 
-On 2026-12-02 (30 s each, two cores shared with another job): silence / people talking,
-out of the box 3.9 / 12.8 %, taught two commands 6.7 / 18.4 %, taught every command
-8.5 / 14.0 %, pocketsphinx alone 6.6 / 11.7 %, the microphone alone 6.5 / 6.3 %. The floor
-is PortAudio's ALSA route to PulseAudio: `parec` reads the same source for 0.4 %.
+On 2026-12-02 (30 s each, two cores shared with other jobs), silence / people talking: out
+of the box 1.2 / 8.8 %, taught two commands 1.2 / 14.3 %, taught every command 1.2 / 8.4 %,
+pocketsphinx alone 1.2 / 7.8 %, the microphone alone 0.9 / 1.0 %, through PortAudio
+6.2 / 6.5 %. Before the default microphone was read through PulseAudio's own client, every
+way stood on PortAudio's 4 to 10 %.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ from crampvoice.listen.files import read_audio  # noqa: E402
 DATA = ROOT / "tests" / "data"
 BEFORE = "pocketsphinx alone"
 ALONE = "the microphone alone"
+PORTAUDIO = "the same through PortAudio"
 EVERY = "taught every command"
-WAYS = ("out of the box", "taught", EVERY, BEFORE, ALONE)
+WAYS = ("out of the box", "taught", EVERY, BEFORE, ALONE, PORTAUDIO)
 TAUGHT = {"7": ("seven", Command.NEXT), "4": ("four", Command.STOP)}  # as the tests teach george's digits
 
 
@@ -91,13 +94,13 @@ def teach(root: Path, every: bool = False) -> None:
 
 def listen(way: str, seconds: float, root: Path) -> None:
     """In a child process: listen for `seconds`, print the share of a core used."""
-    from crampvoice.listen.capture import Capture
+    from crampvoice.listen.capture import Capture, sounddevice
     from crampvoice.listen.hearing import recognizer_for
     from crampvoice.listen.mic import MicrophoneSource
     from crampvoice.listen.sphinx import SphinxRecognizer
 
-    if way == ALONE:
-        capture = Capture()
+    if way in (ALONE, PORTAUDIO):
+        capture = Capture(sounddevice().default.device[0] if way == PORTAUDIO else None)
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
         while time.monotonic() < started + seconds:
             capture.frame(timeout_s=1.0)
@@ -154,9 +157,9 @@ def main() -> None:
                 shares.append(lines[-1] if lines else "failed: " + child.stderr.strip()[-200:])
             rows.append((way, *shares))
     print(f"listening live for {args.seconds:.0f} s, share of one core (this machine, one run)")
-    print(f"{'way':<22}{'silence':>10}{'people talking':>17}")
+    print(f"{'way':<28}{'silence':>10}{'people talking':>17}")
     for way, quiet, talking in rows:
-        print(f"{way:<22}{quiet:>10}{talking:>17}")
+        print(f"{way:<28}{quiet:>10}{talking:>17}")
 
 
 if __name__ == "__main__":
