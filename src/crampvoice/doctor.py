@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .core.errors import DeviceError
 from .speak.player import SoundDevicePlayer
 from .speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
