@@ -35,6 +35,7 @@ from .verifier import VerifiedRecognizer
 class Built:
     model: PersonalModel | None  # None: nothing taught yet
     summary: str  # one sentence for the person
+    learnt: bool = False  # built from the takes just now, not read back
 
 
 def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
@@ -59,7 +60,7 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
     _write(model_path, model.to_bytes())
     _write(key_path, key.encode())
     return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
-                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.")
+                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.", learnt=True)
 
 
 def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
