@@ -88,16 +88,21 @@ def test_a_word_with_a_take_unlike_its_others_is_one_the_model_is_unsure_of() ->
     import numpy as np
 
     from crampvoice.core.commands import Command
+    from crampvoice.listen.embedding import Floats
     from crampvoice.listen.personal import Label, PersonalModel
 
     rng = np.random.default_rng(0)
-    shapes = {name: rng.normal(size=(12, 96)).astype(np.float32) for name in ("seven", "four", "other")}
 
-    def said(name: str) -> list[np.ndarray]:  # a take and a variant of it: the same shape, a little noise
-        take = shapes[name] + 0.3 * rng.normal(size=(12, 96)).astype(np.float32)
-        return [take, take + 0.1 * rng.normal(size=take.shape).astype(np.float32)]
+    def noise(scale: float) -> Floats:
+        return (scale * rng.standard_normal((12, 96))).astype(np.float32)
 
-    others = [shapes["other"] + rng.normal(size=(12, 96)).astype(np.float32) for _ in range(200)]
+    shapes = {name: noise(1.0) for name in ("seven", "four", "other")}
+
+    def said(name: str) -> list[Floats]:  # a take and a variant of it: the same shape, a little noise
+        take = shapes[name] + noise(0.3)
+        return [take, take + noise(0.1)]
+
+    others = [shapes["other"] + noise(1.0) for _ in range(200)]
     seven, four = Label(Command.NEXT, "seven"), Label(Command.STOP, "four")
     clean = PersonalModel.build({seven: [said("seven") for _ in range(3)], four: [said("four") for _ in range(3)]},
                                 others)
