@@ -84,6 +84,36 @@ def test_words_add_refuses_what_it_cannot_use_and_keeps_nothing(own_dirs: Path, 
     assert crampvoice("words", "remove", "okay").returncode == 1
 
 
+def test_a_word_with_a_take_unlike_its_others_is_one_the_model_is_unsure_of() -> None:
+    import numpy as np
+
+    from crampvoice.core.commands import Command
+    from crampvoice.listen.embedding import Floats
+    from crampvoice.listen.personal import Label, PersonalModel
+
+    rng = np.random.default_rng(0)
+
+    def noise(scale: float) -> Floats:
+        return (scale * rng.standard_normal((12, 96))).astype(np.float32)
+
+    shapes = {name: noise(1.0) for name in ("seven", "four", "other")}
+
+    def said(name: str) -> list[Floats]:  # a take and a variant of it: the same shape, a little noise
+        take = shapes[name] + noise(0.3)
+        return [take, take + noise(0.1)]
+
+    others = [shapes["other"] + noise(1.0) for _ in range(200)]
+    seven, four = Label(Command.NEXT, "seven"), Label(Command.STOP, "four")
+    clean = PersonalModel.build({seven: [said("seven") for _ in range(3)], four: [said("four") for _ in range(3)]},
+                                others)
+    assert clean.unsure() == []
+    misfiled = PersonalModel.build({seven: [said("seven") for _ in range(3)],
+                                    four: [said("four"), said("four"), said("seven")]}, others)
+    assert four in misfiled.unsure()  # one of its takes is nearer seven's than its own: ask for more
+    again = PersonalModel.from_bytes(misfiled.to_bytes())
+    assert again.unsure() == misfiled.unsure()
+
+
 def test_the_embedding_loads_from_the_installed_package_with_no_network() -> None:
     code = (
         "import socket\n"

@@ -58,6 +58,26 @@ def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_wor
     assert "Listening for your voice: 1 word from 3 takes." in err
 
 
+def test_teach_asks_twice_more_for_a_word_it_is_unsure_of(env: dict[str, str], own_dirs: Path) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "next", "--text"], env=env,
+                          encoding="utf-8", timeout=90, dimensions=(40, 200))
+    try:
+        for take, digit in enumerate((7, 7, 4)):  # the third take is "four", not the "seven" of the others
+            child.expect(rf"\({take + 1} of 3\)")
+            play_into_microphone(env, GEORGE / f"{digit}_george_{take}.wav")
+        child.expect("I am not sure of next yet.")
+        for take, name in ((4, "7_george_2"), (5, "7_george_10")):
+            child.expect(rf"\({take} of 5\)")
+            play_into_microphone(env, GEORGE / f"{name}.wav")
+        child.expect("Learnt your voice: 1 word from 5 takes")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    voice = own_dirs / "data" / "crampvoice" / "voice"
+    assert len(list((voice / "next" / "next").glob("*.wav"))) == 5
+
+
 def test_teach_stops_on_a_key_and_keeps_what_was_said(env: dict[str, str], own_dirs: Path) -> None:
     child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "stop", "pause", "--text"], env=env,
                           encoding="utf-8", timeout=90, dimensions=(40, 200))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ from .core.ports import Source, Speaker
 from .view import TextView
 
 if TYPE_CHECKING:
+    from .listen.hearing import Built
     from .teach import Teacher
 
 COMMANDS = {c.value: c for c in Command if c is not Command.SWITCH}
@@ -65,8 +68,10 @@ def cmd_teach(args: argparse.Namespace) -> int:
     chosen: list[Command] = [COMMANDS[c] for c in args.commands] or list(teach.ORDER)
     with ExitStack() as stack:
         teacher = _teacher(stack, args.mic, args.text)
-        teacher.teach(teach.plan(chosen, others=not args.commands), room=not args.commands)
-        teacher.say(_build_sentence())  # stopped or not, what was said is kept and learnt
+        checked: list[Built] = []
+        teacher.teach(teach.plan(chosen, others=not args.commands), room=not args.commands,
+                      unsure=partial(_unsure, checked))
+        teacher.say(_build_sentence(checked))  # stopped or not, what was said is kept and learnt
     return 0
 
 
@@ -98,8 +103,10 @@ def cmd_words_add(args: argparse.Namespace) -> int:
         with ExitStack() as stack:
             teacher = _teacher(stack, args.mic, text=True)
             have = takes.counts(takes.takes()).get((command, args.word), 0)
-            teacher.teach([teach.Word(command, args.word, have + takes.TAKES_PER_WORD)], room=False)
-            teacher.say(_build_sentence())
+            checked: list[Built] = []
+            teacher.teach([teach.Word(command, args.word, have + takes.TAKES_PER_WORD)], room=False,
+                          unsure=partial(_unsure, checked))
+            teacher.say(_build_sentence(checked))
         return 0
     recordings = [_spoken(Path(name)) for name in args.files]  # all read before any is kept
     for audio in recordings:
@@ -152,10 +159,22 @@ def cmd_words_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build_sentence() -> str:
+def _build_sentence(checked: Sequence[Built] = ()) -> str:
+    """What the model built from the takes is; if it was built already while teaching (`_unsure`)
+    and nothing has changed since, what was said then ("Learnt your voice ... in 4.2 s")."""
     from .listen.hearing import build_from_takes
 
-    return build_from_takes().summary
+    built = build_from_takes()
+    return checked[-1].summary if checked and checked[-1].learnt and not built.learnt else built.summary
+
+
+def _unsure(checked: list[Built]) -> set[tuple[Command, str]]:
+    """Builds the model from the takes so far (kept in `checked`): the words it is unsure of."""
+    from .listen.hearing import build_from_takes
+
+    built = build_from_takes()
+    checked.append(built)
+    return set() if built.model is None else {(label.command, label.word) for label in built.model.unsure()}
 
 
 def _teacher(stack: ExitStack, mic: str | None, text: bool) -> Teacher:

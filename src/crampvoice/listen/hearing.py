@@ -3,13 +3,17 @@
 `run` and `recognize` both hear through `recognizer_for`, so a file is heard exactly as the
 microphone would be. The personal model is built from the takes in seconds and kept beside
 them (`model.npz`, with `model.key` naming the takes it was built from); it is built again
-whenever the takes change.
+whenever the takes change. Each take's embeddings are kept too (`takes.npz`, by the take's
+sound, not its name), so building again after one more take embeds only that take.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import time
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ from ..core.commands import Command, Vocabulary, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
-from .personal import Label, PersonalModel, PersonalRecognizer, Samples, negatives
+from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer
 from .verifier import VerifiedRecognizer
@@ -31,6 +35,7 @@ from .verifier import VerifiedRecognizer
 class Built:
     model: PersonalModel | None  # None: nothing taught yet
     summary: str  # one sentence for the person
+    learnt: bool = False  # built from the takes just now, not read back
 
 
 def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
@@ -50,12 +55,12 @@ def build_from_takes(root: Path | None = None, embedder: Embedder | None = None)
     except (OSError, ValueError, KeyError):
         pass  # no model yet, or one that cannot be read: build it
     started = time.perf_counter()
-    embedder = embedder or Embedder()
-    model = PersonalModel.build(_by_label(taught), _others(found, embedder), embedder)
+    embedded = _embedded(found, root, embedder)
+    model = PersonalModel.build(_by_label(taught, embedded), _others(found, embedded))
     _write(model_path, model.to_bytes())
     _write(key_path, key.encode())
     return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
-                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.")
+                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.", learnt=True)
 
 
 def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
@@ -120,21 +125,64 @@ def _unknown(sphinx: SphinxRecognizer) -> list[str]:
             for p in sphinx.unknown]
 
 
-def _by_label(taught: list[takes.Take]) -> dict[Label, list[Samples]]:
-    out: dict[Label, list[Samples]] = {}
+def _by_label(taught: list[takes.Take], embedded: dict[Path, list[Floats]]) -> dict[Label, list[list[Floats]]]:
+    out: dict[Label, list[list[Floats]]] = {}
     for take in taught:
         assert take.command is not None
-        out.setdefault(Label(take.command, normalise(take.word)), []).append(_samples(take))
+        out.setdefault(Label(take.command, normalise(take.word)), []).append(embedded[take.path])
     return out
 
 
-def _others(found: list[takes.Take], embedder: Embedder) -> list[Floats]:
+def _others(found: list[takes.Take], embedded: dict[Path, list[Floats]]) -> list[Floats]:
     """What is no command: the shipped bank, less the words the person uses for commands, and the
     person's own takes of other words and of the room."""
     used = {normalise(t.word) for t in found if t.command is not None}
     bank, words = negatives()
-    mine = [embedder.embed(_samples(t)) for t in found if t.command is None]
+    mine = [embedded[t.path][0] for t in found if t.command is None]
     return [e for e, w in zip(bank, words, strict=True) if w not in used] + mine
+
+
+def _embedded(found: list[takes.Take], root: Path, embedder: Embedder | None) -> dict[Path, list[Floats]]:
+    """Each take's embedding sequences (a command's take with its variants), from `takes.npz` where
+    the same sound was embedded before; the file is written again with exactly these takes."""
+    cache_path = root / "takes.npz"
+    cached = _read_cache(cache_path)
+    before = set(cached)
+    kept: dict[str, list[Floats]] = {}
+    out: dict[Path, list[Floats]] = {}
+    for take in found:
+        samples = _samples(take)
+        key = f"{'take' if take.command is not None else 'other'} {hashlib.sha1(samples.tobytes()).hexdigest()}"
+        if key not in cached:
+            embedder = embedder or Embedder()
+            cached[key] = embed_take(samples, embedder) if take.command is not None else [embedder.embed(samples)]
+        kept[key] = out[take.path] = cached[key]
+    if set(kept) != before:
+        _write(cache_path, _cache_bytes(kept))
+    return out
+
+
+def _read_cache(path: Path) -> dict[str, list[Floats]]:
+    """The embeddings kept in `path`: none if it is missing, unreadable or of another version."""
+    try:
+        with np.load(path) as saved:
+            if int(saved["version"]) != VERSION:
+                return {}
+            sequences = np.split(saved["vectors"], np.cumsum(saved["lengths"])[:-1])
+            starts = np.concatenate([[0], np.cumsum(saved["counts"])])
+            return {str(k): sequences[a:b] for k, a, b in zip(saved["keys"], starts[:-1], starts[1:], strict=True)}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return {}
+
+
+def _cache_bytes(cache: dict[str, list[Floats]]) -> bytes:
+    sequences = [s for kept in cache.values() for s in kept]
+    out = io.BytesIO()
+    np.savez_compressed(out, allow_pickle=False, keys=np.array(list(cache), dtype=str),
+                        counts=np.array([len(kept) for kept in cache.values()], dtype=np.int64),
+                        lengths=np.array([len(s) for s in sequences], dtype=np.int64),
+                        vectors=np.concatenate(sequences).astype(np.float32), version=np.array(VERSION))
+    return out.getvalue()
 
 
 def _samples(take: takes.Take) -> Samples:
