@@ -13,7 +13,7 @@ beside the takes). Two things are learnt from them:
   the room;
 - a gate per word: the utterance's dynamic-time-warping distance to the nearest take of the
   word the head chose must be below that word's threshold, the distance that only 1 % of the
-  negatives come closer than to its takes, and never more than 1.2 times the distance 2 % of
+  negatives come closer than to its takes, and never more than 1.1 times the distance 2 % of
   the negatives come closer than to any take.
 
 A word is acted on when the head gives it at least 0.6 and its gate lets it through. How these
@@ -51,7 +51,7 @@ from .recognizer import Heard
 
 ACCEPT = 0.6  # the head's probability a word needs
 GATE_QUANTILE = 0.02  # the share of negatives the gate over every word's takes lets through
-WORD_GATE_QUANTILE, WORD_GATE_CAP = 0.01, 1.2  # each word's gate: 1 % of negatives, at most 1.2 times that
+WORD_GATE_QUANTILE, WORD_GATE_CAP = 0.01, 1.1  # each word's gate: 1 % of negatives, at most 1.1 times that
 STEPS, LEARNING_RATE, L2 = 300, 0.05, 1e-3  # the head's training (Adam, class-balanced)
 VERSION = 3  # of the saved model; one saved by another version is built again from the takes
 
