@@ -69,7 +69,7 @@ class Capture:
         self._frames.put(bytes(data))
 
     def _read_pulse(self, stream: Any) -> None:
-        """Blocking reads, one frame each. A server that goes away ends them; frames stop coming,
+        """Blocking reads, two frames each. A server that goes away ends them; frames stop coming,
         which is what the session's watchdog looks for."""
         from pasimple import PaSimpleError
 
@@ -122,8 +122,6 @@ def _pulse_stream() -> Any:
                                  fragsize=READ_BYTES)
     except pasimple.PaSimpleError:  # no server, no source, or no libpulse-simple.so.0
         return None
-
-
 
 
 def record_utterance(capture: Capture, wait_s: float, cancelled: Callable[[], bool]) -> Audio | None:
