@@ -136,7 +136,7 @@ def main() -> None:
     if not pulse.available():
         sys.exit("PulseAudio is not installed: ./dev.sh bench installs it")
     with tempfile.TemporaryDirectory() as folder, pulse.pulse_server() as env:
-        roots = {way: Path(folder) / "none" for way in WAYS}  # no takes: only `taught` has some
+        roots = {way: Path(folder) / "none" for way in WAYS}  # no takes, but for the two taught ways
         roots["taught"], roots[EVERY] = Path(folder) / "taught", Path(folder) / "every"
         teach(roots["taught"])
         teach(roots[EVERY], every=True)
