@@ -50,6 +50,22 @@ def test_a_persons_own_words_are_heard_from_their_takes_and_the_default_words_st
                    backward: "back", "repeat_clean.wav": "repeat"}  # untaught commands: the default words
 
 
+def test_the_commands_not_taught_are_checked_by_the_verifier_as_before_any_teaching(own_dirs: Path) -> None:
+    """Talk in babble that pocketsphinx alone takes for "louder": refused before teaching, and
+    still refused once some words are taught (it was taken, when the rest went to pocketsphinx alone)."""
+    from crampvoice.core.commands import Vocabulary
+    from crampvoice.listen.files import read_audio
+    from crampvoice.listen.sphinx import SphinxRecognizer
+    from crampvoice.listen.stream import recognize
+
+    talk = DATA / "corpus" / "the-weather-tonight_babble10.wav"
+    alone = recognize(read_audio(talk), SphinxRecognizer(Vocabulary()))
+    assert alone is not None and alone.heard.command is not None  # what is at stake
+    assert heard(talk) == {talk.name: None}
+    teach_george()
+    assert heard(talk, DATA / "corpus" / "repeat_clean.wav") == {talk.name: None, "repeat_clean.wav": "repeat"}
+
+
 def test_the_takes_are_files_the_person_can_list_and_delete_and_the_model_follows_them(own_dirs: Path) -> None:
     teach_george()
     voice = own_dirs / "data" / "crampvoice" / "voice"

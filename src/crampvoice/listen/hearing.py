@@ -71,7 +71,7 @@ def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Re
         general = VerifiedRecognizer(vocabulary)  # pocketsphinx proposes, the embedding's verifier decides
         return general, _unknown(general.general)
     combined = Combined.for_person(PersonalRecognizer(built.model, Embedder()), vocabulary)
-    return combined, [*_unknown(combined.general), built.summary]
+    return combined, [*_unknown(combined.general.general), built.summary]
 
 
 def is_personal(recognizer: Recognizer) -> bool:
@@ -80,7 +80,8 @@ def is_personal(recognizer: Recognizer) -> bool:
 
 
 class Combined:
-    """The person's own voice for the commands they taught; the general recogniser for the rest.
+    """The person's own voice for the commands they taught; for the rest, what hears before any
+    teaching (pocketsphinx, checked by the verifier).
 
     A taught command is heard in the person's voice only, every phrase of it: pocketsphinx
     listening for "next" beside a person's taught "next" doubled the false accepts on their
@@ -91,9 +92,9 @@ class Combined:
     def for_person(cls, personal: PersonalRecognizer, vocabulary: Vocabulary) -> Combined:
         taught = {label.command for label in personal.model.labels}
         skip = {p for c in taught for p in vocabulary.phrases[c]} | {normalise(w) for w in personal.words()}
-        return cls(personal, SphinxRecognizer(vocabulary, skip=frozenset(skip)))
+        return cls(personal, VerifiedRecognizer(vocabulary, skip=frozenset(skip)))
 
-    def __init__(self, personal: Recognizer, general: SphinxRecognizer) -> None:
+    def __init__(self, personal: Recognizer, general: VerifiedRecognizer) -> None:
         self.general = general
         self._both: tuple[Recognizer, Recognizer] = (personal, general)
 
