@@ -86,20 +86,23 @@ class Teacher:
                       "s stops; what you have said is kept.")
             for word in todo:
                 if not self._word(word, have.get((word.command, word.word), 0)):
-                    if self._interrupted:
-                        raise KeyboardInterrupt
-                    self.say("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
-                    return False
+                    return self._stopped()
             if room and not any(t.word == takes.ROOM for t in takes.takes()):
                 self._room()
-            if unsure is not None and not self._more(words, self._unsure(unsure)):
-                if self._interrupted:
-                    raise KeyboardInterrupt
-                self.say("Stopped. What you said is kept.")
-                return False
+            if unsure is not None:
+                self.say("One moment, while I learn your voice.")
+                if not self._more(words, unsure()):
+                    return self._stopped()
             return True
         finally:
             self.keys.close()
+
+    def _stopped(self) -> bool:
+        """The person stopped (a key, or Ctrl-C, which ends it at once): what was said is kept."""
+        if self._interrupted:
+            raise KeyboardInterrupt
+        self.say("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
+        return False
 
     def _key(self, event: Arrival) -> None:
         if isinstance(event, Interrupted):  # Ctrl-C in a terminal: stop at once
@@ -166,10 +169,6 @@ class Teacher:
             if not self._word(Word(word.command, word.word, word.takes + MORE), n):
                 return False
         return True
-
-    def _unsure(self, unsure: Callable[[], Collection[tuple[Command, str]]]) -> Collection[tuple[Command, str]]:
-        self.say("One moment, while I learn your voice.")
-        return unsure()
 
     def _room(self) -> None:
         self.say("Last, stay quiet for three seconds, so I know the sound of the room.")
