@@ -146,13 +146,14 @@ class PersonalModel:
         ends = np.cumsum(a["take_lengths"])
         sequences = np.split(a["take_vectors"].astype(np.float32), ends[:-1])
         owner, take = a["take_labels"], a["take_ids"]
+        packed = _pack(sequences)
         doubtful = set()
         for first in np.unique(take, return_index=True)[1]:  # each take as said (its variants follow it)
             own = (owner == owner[first]) & (take != take[first])
             if not own.any():
                 continue  # one take: nothing to compare it with; `teach` asks for three
             s = sequences[first]
-            d = _dtw(s[None], np.array([len(s)]), *_pack(sequences))[0]
+            d = _dtw(s[None], np.array([len(s)]), *packed)[0]
             nearest_own, nearest_other = d[own].min(), d[owner != owner[first]].min(initial=np.inf)
             if nearest_own >= a["gates"][owner[first]] or nearest_own >= nearest_other:
                 doubtful.add(int(owner[first]))
