@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pexpect
@@ -32,20 +33,27 @@ def env(own_dirs: Path) -> Iterator[dict[str, str]]:
                "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]}
 
 
-def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_word(
-        env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
-    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "next", "--text"], env=env,
+@contextmanager
+def teaching(env: dict[str, str], *words: str) -> Iterator[pexpect.spawn]:
+    """`crampvoice teach WORDS --text` in a real terminal, to be answered; it must end, with status 0."""
+    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", *words, "--text"], env=env,
                           encoding="utf-8", timeout=90, dimensions=(40, 200))
     try:
+        yield child
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+
+
+def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_word(
+        env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
+    with teaching(env, "next") as child:
         child.expect("Teaching crampvoice your voice: 1 word\\.")
         for take in range(3):
             child.expect(rf"\({take + 1} of 3\)")
             play_into_microphone(env, GEORGE / f"7_george_{take}.wav")
         child.expect("Learnt your voice: 1 word from 3 takes")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0, child.before
     voice = own_dirs / "data" / "crampvoice" / "voice"
     assert sorted(p.name for p in (voice / "next" / "next").glob("*.wav")) == ["1.wav", "2.wav", "3.wav"]
     assert (voice / "model.npz").is_file()
@@ -59,9 +67,7 @@ def test_teach_keeps_the_takes_builds_the_model_and_a_session_then_hears_the_wor
 
 
 def test_teach_asks_twice_more_for_a_word_it_is_unsure_of(env: dict[str, str], own_dirs: Path) -> None:
-    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "next", "--text"], env=env,
-                          encoding="utf-8", timeout=90, dimensions=(40, 200))
-    try:
+    with teaching(env, "next") as child:
         for take, digit in enumerate((7, 7, 4)):  # the third take is "four", not the "seven" of the others
             child.expect(rf"\({take + 1} of 3\)")
             play_into_microphone(env, GEORGE / f"{digit}_george_{take}.wav")
@@ -70,27 +76,17 @@ def test_teach_asks_twice_more_for_a_word_it_is_unsure_of(env: dict[str, str], o
             child.expect(rf"\({take} of 5\)")
             play_into_microphone(env, GEORGE / f"{name}.wav")
         child.expect("Learnt your voice: 1 word from 5 takes")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0, child.before
     voice = own_dirs / "data" / "crampvoice" / "voice"
     assert len(list((voice / "next" / "next").glob("*.wav"))) == 5
 
 
 def test_teach_stops_on_a_key_and_keeps_what_was_said(env: dict[str, str], own_dirs: Path) -> None:
-    child = pexpect.spawn(sys.executable, ["-m", "crampvoice", "teach", "stop", "pause", "--text"], env=env,
-                          encoding="utf-8", timeout=90, dimensions=(40, 200))
-    try:
+    with teaching(env, "stop", "pause") as child:  # ends with status 0: stopping is the person's choice
         child.expect(r"Say: stop\. \(1 of 3\)")
         play_into_microphone(env, GEORGE / "4_george_0.wav")
         child.expect(r"\(2 of 3\)")
         child.send("s")
         child.expect("Stopped. What you said is kept; run 'crampvoice teach' to go on.")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0  # stopping is the person's choice, not a failure
     kept = own_dirs / "data" / "crampvoice" / "voice" / "stop" / "stop"
     assert [p.name for p in kept.glob("*.wav")] == ["1.wav"]
 
