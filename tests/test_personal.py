@@ -145,6 +145,24 @@ def test_the_embedding_loads_from_the_installed_package_with_no_network() -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(13, 96) True"  # 1.8 s padded: one vector per 80 ms after the first window
+    assert done.stderr == ""  # TensorFlow Lite's "INFO: Created ... XNNPACK delegate" is not printed
+
+
+def test_the_embedding_on_xnnpack_gives_the_vectors_of_the_plain_kernels() -> None:
+    import numpy as np
+
+    from crampvoice.audio import to_mono_16k
+    from crampvoice.listen.embedding import Embedder
+    from crampvoice.listen.files import read_audio
+
+    fast, plain = Embedder(), Embedder(xnnpack=False)
+    for name in ("7_george_0.wav", "4_george_1.wav"):
+        samples = np.frombuffer(to_mono_16k(read_audio(GEORGE / name)).pcm, dtype="<i2")
+        for e in (fast, plain):
+            e._noise = np.random.default_rng(0)
+        a, b = fast.embed(samples), plain.embed(samples)
+        assert a.shape == b.shape and len(a) > 5
+        assert np.abs(a - b).max() < 1e-3 < np.abs(a).max()
 
 
 @pytest.mark.slow

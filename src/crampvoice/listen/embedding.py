@@ -8,12 +8,17 @@ CC BY-NC-SA). The weights load from the installed package; nothing is fetched.
 The mel model clamps each call at its loudest value less 80 dB, so it is called window by
 window (1760 samples every 1280), exactly as openWakeWord's streaming path does; the
 embedding model then takes every 76-frame window of one utterance in one batch.
+
+Both run on XNNPACK, TensorFlow Lite's CPU kernels, which the wheel's library carries but does
+not use unless asked: the same vectors (to 1e-4) for less than half the CPU (bench/embed.py).
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +43,8 @@ _SIGNATURES: dict[str, tuple[list[Any], Any]] = {
     "TfLiteInterpreterOptionsCreate": ([], _V),
     "TfLiteInterpreterOptionsSetNumThreads": ([_V, _I32], None),
     "TfLiteInterpreterOptionsDelete": ([_V], None),
+    "TfLiteInterpreterOptionsAddDelegate": ([_V, _V], None),
+    "TfLiteXNNPackDelegateCreate": ([_V], _V),
     "TfLiteInterpreterCreate": ([_V, _V], _V),
     "TfLiteInterpreterAllocateTensors": ([_V], ctypes.c_int),
     "TfLiteInterpreterInvoke": ([_V], ctypes.c_int),
@@ -54,13 +61,16 @@ _SIGNATURES: dict[str, tuple[list[Any], Any]] = {
 class _Model:
     """One TFLite model on one thread; tensors are reallocated only when the input's shape changes."""
 
-    def __init__(self, lib: Any, path: Path) -> None:
+    def __init__(self, lib: Any, path: Path, xnnpack: bool) -> None:
         self._lib = lib
         self._model = lib.TfLiteModelCreateFromFile(str(path).encode())
         if not self._model:
             raise DeviceError(f"the speech model {path.name} cannot be loaded", _REINSTALL)
         options = lib.TfLiteInterpreterOptionsCreate()
         lib.TfLiteInterpreterOptionsSetNumThreads(options, 1)
+        self._delegate = _quietly(lambda: lib.TfLiteXNNPackDelegateCreate(None)) if xnnpack else None
+        if self._delegate:  # kept as long as the interpreter: it runs the model's kernels
+            lib.TfLiteInterpreterOptionsAddDelegate(options, self._delegate)
         self._interpreter = lib.TfLiteInterpreterCreate(self._model, options)
         lib.TfLiteInterpreterOptionsDelete(options)
         self._shape: tuple[int, ...] = ()
@@ -87,10 +97,25 @@ class _Model:
 _REINSTALL = "reinstall crampvoice (pip install --force-reinstall pyopen-wakeword)"
 
 
-class Embedder:
-    """Loads the two front-end models once; `embed` turns an utterance into (n, 96) vectors."""
+def _quietly(make: Callable[[], Any]) -> Any:
+    """`make()` with standard error shut: TensorFlow Lite prints "INFO: Created TensorFlow Lite
+    XNNPACK delegate for CPU." there as it makes the delegate, and its C API cannot turn that off."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            return make()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    def __init__(self) -> None:
+
+class Embedder:
+    """Loads the two front-end models once; `embed` turns an utterance into (n, 96) vectors.
+    `xnnpack=False` runs them on TensorFlow Lite's plain kernels (the baseline bench/embed.py measures)."""
+
+    def __init__(self, xnnpack: bool = True) -> None:
         try:
             import pyopen_wakeword
         except ImportError as e:
@@ -103,8 +128,8 @@ class Embedder:
         for name, (args, result) in _SIGNATURES.items():
             function = getattr(lib, name)
             function.argtypes, function.restype = args, result
-        self._mel = _Model(lib, package / "models" / "melspectrogram.tflite")
-        self._embedding = _Model(lib, package / "models" / "embedding_model.tflite")
+        self._mel = _Model(lib, package / "models" / "melspectrogram.tflite", xnnpack)
+        self._embedding = _Model(lib, package / "models" / "embedding_model.tflite", xnnpack)
         self._noise = np.random.default_rng(0)
 
     def embed(self, samples: npt.NDArray[np.int16] | npt.NDArray[np.float64]) -> Floats:
