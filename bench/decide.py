@@ -1,0 +1,133 @@
+"""How soon a command is acted on after the person stops speaking, as `run` hears, deciding at a
+pause (now) and only at the end of the utterance (before), beside the stock SpeechRecognition way.
+
+    ./dev.sh bench decide [--speakers N] [--takes N]
+
+- Out of the box: the synthetic corpus's clean commands (bench/corpus.py, N espeak-ng speakers;
+  where each clip's speech ends is known exactly), heard by pocketsphinx checked by the verifier.
+- The person's own voice: personal-dev's three people (when it is beside the project), seven
+  digits taught as seven commands from 3 takes each, as `bench personal` teaches them, and N
+  other takes of each heard as `run` hears (the person's model, pocketsphinx the rest). Where
+  a take's speech ends is estimated from its loudness: the last 10 ms within 35 dB of its
+  loudest and 6 dB over its quietest tenth.
+
+Each clip goes frame by frame through the microphone's path (`listen.stream.Listener`); the
+time to a decision is where in the audio it was decided, less where speech ended, plus the
+compute of the frame that decided. Right: the command said was the one acted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
+from listen import stock, synthetic  # noqa: E402
+from personal import COMMANDS, DIGITS, SPEAKERS, clip  # noqa: E402
+
+from crampvoice.audio import Audio  # noqa: E402
+from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
+from crampvoice.listen import takes  # noqa: E402
+from crampvoice.listen.endpoint import Endpointer, Timing, webrtc_vad  # noqa: E402
+from crampvoice.listen.hearing import recognizer_for  # noqa: E402
+from crampvoice.listen.recognizer import Recognizer  # noqa: E402
+from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
+from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
+
+NOW, BEFORE, STOCK = "at a pause (now)", "at the end only (before)", "stock listen() + recognize_sphinx"
+TIMINGS = {NOW: Timing(), BEFORE: Timing(pause_ms=None)}
+Outcome = tuple[bool, float | None]  # heard right; ms from the end of speech to the decision
+
+
+def decide(recognizer: Recognizer, audio: Audio, timing: Timing, expected: Command, end_ms: float) -> Outcome:
+    """The first command acted on in `audio`, through the microphone's path."""
+    listener = Listener(recognizer, Endpointer(webrtc_vad(), timing))
+    for frame in frames_ending_quiet(audio):
+        started = time.perf_counter()
+        decision = listener.push(frame)
+        if decision is not None and decision.heard.command is not None:
+            took_ms = 1000 * (time.perf_counter() - started)
+            return decision.heard.command is expected, decision.decided_ms + took_ms - end_ms
+    return False, None
+
+
+def speech_end_ms(audio: Audio) -> float:
+    x = np.frombuffer(audio.pcm, "<i2").astype(np.float64)
+    step = audio.sample_rate_hz // 100
+    db = 10 * np.log10(np.array([np.mean(x[i:i + step] ** 2) for i in range(0, len(x) - step, step)]) + 1.0)
+    loud = np.nonzero(db > max(db.max() - 35, np.quantile(db, 0.1) + 6))[0]
+    return float(10 * (loud[-1] + 1))
+
+
+def synthetic_outcomes(speakers: int) -> dict[str, list[Outcome]]:
+    manifest = synthetic(speakers, 5.0)
+    rows = [r for r in corpus.read_manifest(manifest) if r["kind"] == "command" and not r["snr_db"]]
+    recognizer = VerifiedRecognizer(Vocabulary())
+    out: dict[str, list[Outcome]] = {way: [] for way in (*TIMINGS, STOCK)}
+    for row in rows:
+        audio, expected, end = corpus.load(manifest, row), Command(row["command"]), float(row["speech_end_ms"])
+        for way, timing in TIMINGS.items():
+            out[way].append(decide(recognizer, audio, timing, expected, end))
+        got, _, decided_ms, _ = stock(str(manifest.parent / row["file"]))
+        out[STOCK].append((got == row["command"], None if decided_ms is None or not got else decided_ms - end))
+    return out
+
+
+def personal_outcomes(data: Path, heard_takes: int) -> dict[str, list[Outcome]]:
+    out: dict[str, list[Outcome]] = {way: [] for way in TIMINGS}
+    for speaker in SPEAKERS:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            for digit, command in zip(range(len(COMMANDS)), COMMANDS, strict=True):
+                for t in range(3):
+                    take = takes.spoken_part(clip(data, digit, speaker, t))
+                    if take is not None:
+                        takes.add(take, command, DIGITS[digit], root)
+            recognizer = recognizer_for(Vocabulary(), root)[0]
+            for digit, command in zip(range(len(COMMANDS)), COMMANDS, strict=True):
+                for t in range(3, 3 + heard_takes):
+                    audio = clip(data, digit, speaker, t)
+                    for way, timing in TIMINGS.items():
+                        out[way].append(decide(recognizer, audio, timing, command, speech_end_ms(audio)))
+    return out
+
+
+def row(name: str, outcomes: list[Outcome]) -> str:
+    right = sum(ok for ok, _ in outcomes)
+    after = sorted(ms for ok, ms in outcomes if ok and ms is not None)
+    timing = (f"p50 {statistics.median(after):.0f} / p95 {after[round(0.95 * (len(after) - 1))]:.0f} ms"
+              if after else "-")
+    return f"| {name} | {100 * right / len(outcomes):.1f} % ({right}/{len(outcomes)}) | {timing} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--speakers", type=int, default=6, help="synthetic speakers (default 6)")
+    parser.add_argument("--takes", type=int, default=10, help="takes of each taught digit heard, a person")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
+    args = parser.parse_args()
+    blocks: list[tuple[str, Callable[[], dict[str, list[Outcome]]]]] = [
+        ("out of the box, synthetic clean commands", lambda: synthetic_outcomes(args.speakers))]
+    if (args.data / "audio").is_dir():
+        blocks.append(("the person's own voice, personal-dev", lambda: personal_outcomes(args.data, args.takes)))
+    for title, measure in blocks:
+        print(f"| {title}: decided | heard right | after the end of speech |")
+        print("|---|---|---|")
+        for way, outcomes in measure().items():
+            print(row(way, outcomes))
+        print()
+
+
+if __name__ == "__main__":
+    main()
