@@ -1,19 +1,21 @@
 """How soon a command is acted on after the person stops speaking, as `run` hears, deciding at a
 pause (now) and only at the end of the utterance (before), beside the stock SpeechRecognition way.
 
-    ./dev.sh bench decide [--speakers N] [--takes N]
+    ./dev.sh bench decide [--speakers N] [--takes N] [--pause MS ...]
 
-- Out of the box: the synthetic corpus's clean commands (bench/corpus.py, N espeak-ng speakers;
-  where each clip's speech ends is known exactly), heard by pocketsphinx checked by the verifier.
+- Out of the box: the synthetic corpus's clean clips (bench/corpus.py, N espeak-ng speakers;
+  where each clip's speech ends is known exactly), heard by pocketsphinx checked by the
+  verifier: its commands, and its other words and phrases for false accepts.
 - The person's own voice: personal-dev's three people (when it is beside the project), seven
-  digits taught as seven commands from 3 takes each, as `bench personal` teaches them, and N
-  other takes of each heard as `run` hears (the person's model, pocketsphinx the rest). Where
-  a take's speech ends is estimated from its loudness: the last 10 ms within 35 dB of its
-  loudest and 6 dB over its quietest tenth.
+  digits taught as seven commands from 3 takes each, and N other takes of each heard as `run`
+  hears (the person's model, pocketsphinx the rest); false accepts on N takes of each of
+  their three untaught digits. Where a take's speech ends is estimated from its loudness:
+  the last 10 ms within 35 dB of its loudest and 6 dB over its quietest tenth.
 
 Each clip goes frame by frame through the microphone's path (`listen.stream.Listener`); the
 time to a decision is where in the audio it was decided, less where speech ended, plus the
-compute of the frame that decided. Right: the command said was the one acted on.
+compute of the frame that decided. Right: the command said was the one acted on; false: a
+command acted on where none was said.
 """
 
 from __future__ import annotations
@@ -45,12 +47,17 @@ from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
 from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
 
-NOW, BEFORE, STOCK = "at a pause (now)", "at the end only (before)", "stock listen() + recognize_sphinx"
-TIMINGS = {NOW: Timing(), BEFORE: Timing(pause_ms=None)}
-Outcome = tuple[bool, float | None]  # heard right; ms from the end of speech to the decision
+BEFORE, STOCK = "at the end only (before)", "stock listen() + recognize_sphinx"
+Outcome = tuple[bool, bool, float | None]  # a command was said; the command said was acted on
+# (or, none said, none was); ms from the end of speech to the decision
 
 
-def decide(recognizer: Recognizer, audio: Audio, timing: Timing, expected: Command, end_ms: float) -> Outcome:
+def timings(pauses: list[int]) -> dict[str, Timing]:
+    ways = {f"at a pause of {p} ms{' (now)' if p == Timing().pause_ms else ''}": Timing(pause_ms=p) for p in pauses}
+    return {**ways, BEFORE: Timing(pause_ms=None)}
+
+
+def decide(recognizer: Recognizer, audio: Audio, timing: Timing, expected: Command | None, end_ms: float) -> Outcome:
     """The first command acted on in `audio`, through the microphone's path."""
     listener = Listener(recognizer, Endpointer(webrtc_vad(), timing))
     for frame in frames_ending_quiet(audio):
@@ -58,8 +65,8 @@ def decide(recognizer: Recognizer, audio: Audio, timing: Timing, expected: Comma
         decision = listener.push(frame)
         if decision is not None and decision.heard.command is not None:
             took_ms = 1000 * (time.perf_counter() - started)
-            return decision.heard.command is expected, decision.decided_ms + took_ms - end_ms
-    return False, None
+            return expected is not None, decision.heard.command is expected, decision.decided_ms + took_ms - end_ms
+    return expected is not None, expected is None, None
 
 
 def speech_end_ms(audio: Audio) -> float:
@@ -70,22 +77,24 @@ def speech_end_ms(audio: Audio) -> float:
     return float(10 * (loud[-1] + 1))
 
 
-def synthetic_outcomes(speakers: int) -> dict[str, list[Outcome]]:
+def synthetic_outcomes(speakers: int, ways: dict[str, Timing]) -> dict[str, list[Outcome]]:
     manifest = synthetic(speakers, 5.0)
-    rows = [r for r in corpus.read_manifest(manifest) if r["kind"] == "command" and not r["snr_db"]]
+    rows = [r for r in corpus.read_manifest(manifest) if r["kind"] in ("command", "speech") and not r["snr_db"]]
     recognizer = VerifiedRecognizer(Vocabulary())
-    out: dict[str, list[Outcome]] = {way: [] for way in (*TIMINGS, STOCK)}
+    out: dict[str, list[Outcome]] = {way: [] for way in (*ways, STOCK)}
     for row in rows:
-        audio, expected, end = corpus.load(manifest, row), Command(row["command"]), float(row["speech_end_ms"])
-        for way, timing in TIMINGS.items():
+        audio, end = corpus.load(manifest, row), float(row["speech_end_ms"])
+        expected = Command(row["command"]) if row["command"] else None
+        for way, timing in ways.items():
             out[way].append(decide(recognizer, audio, timing, expected, end))
         got, _, decided_ms, _ = stock(str(manifest.parent / row["file"]))
-        out[STOCK].append((got == row["command"], None if decided_ms is None or not got else decided_ms - end))
+        out[STOCK].append((expected is not None, got == row["command"],
+                           None if decided_ms is None or not got else decided_ms - end))
     return out
 
 
-def personal_outcomes(data: Path, heard_takes: int) -> dict[str, list[Outcome]]:
-    out: dict[str, list[Outcome]] = {way: [] for way in TIMINGS}
+def personal_outcomes(data: Path, heard_takes: int, ways: dict[str, Timing]) -> dict[str, list[Outcome]]:
+    out: dict[str, list[Outcome]] = {way: [] for way in ways}
     for speaker in SPEAKERS:
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)
@@ -95,20 +104,23 @@ def personal_outcomes(data: Path, heard_takes: int) -> dict[str, list[Outcome]]:
                     if take is not None:
                         takes.add(take, command, DIGITS[digit], root)
             recognizer = recognizer_for(Vocabulary(), root)[0]
-            for digit, command in zip(range(len(COMMANDS)), COMMANDS, strict=True):
+            for digit in range(len(DIGITS)):
+                said = COMMANDS[digit] if digit < len(COMMANDS) else None
                 for t in range(3, 3 + heard_takes):
                     audio = clip(data, digit, speaker, t)
-                    for way, timing in TIMINGS.items():
-                        out[way].append(decide(recognizer, audio, timing, command, speech_end_ms(audio)))
+                    for way, timing in ways.items():
+                        out[way].append(decide(recognizer, audio, timing, said, speech_end_ms(audio)))
     return out
 
 
 def row(name: str, outcomes: list[Outcome]) -> str:
-    right = sum(ok for ok, _ in outcomes)
-    after = sorted(ms for ok, ms in outcomes if ok and ms is not None)
+    said = [right for command, right, _ in outcomes if command]
+    false = [not right for command, right, _ in outcomes if not command]
+    after = sorted(ms for command, right, ms in outcomes if command and right and ms is not None)
     timing = (f"p50 {statistics.median(after):.0f} / p95 {after[round(0.95 * (len(after) - 1))]:.0f} ms"
               if after else "-")
-    return f"| {name} | {100 * right / len(outcomes):.1f} % ({right}/{len(outcomes)}) | {timing} |"
+    return (f"| {name} | {100 * sum(said) / len(said):.1f} % ({sum(said)}/{len(said)}) | "
+            f"{100 * sum(false) / len(false):.1f} % ({sum(false)}/{len(false)}) | {timing} |")
 
 
 def main() -> None:
@@ -116,14 +128,17 @@ def main() -> None:
     parser.add_argument("--speakers", type=int, default=6, help="synthetic speakers (default 6)")
     parser.add_argument("--takes", type=int, default=10, help="takes of each taught digit heard, a person")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
+    parser.add_argument("--pause", type=int, nargs="+", default=[Timing().pause_ms], help="pauses to decide at, ms")
     args = parser.parse_args()
+    ways = timings(args.pause)
     blocks: list[tuple[str, Callable[[], dict[str, list[Outcome]]]]] = [
-        ("out of the box, synthetic clean commands", lambda: synthetic_outcomes(args.speakers))]
+        ("out of the box, synthetic clean clips", lambda: synthetic_outcomes(args.speakers, ways))]
     if (args.data / "audio").is_dir():
-        blocks.append(("the person's own voice, personal-dev", lambda: personal_outcomes(args.data, args.takes)))
+        blocks.append(("the person's own voice, personal-dev",
+                       lambda: personal_outcomes(args.data, args.takes, ways)))
     for title, measure in blocks:
-        print(f"| {title}: decided | heard right | after the end of speech |")
-        print("|---|---|---|")
+        print(f"| {title}: decided | commands right | false accepts | after the end of speech (right ones) |")
+        print("|---|---|---|---|")
         for way, outcomes in measure().items():
             print(row(way, outcomes))
         print()
