@@ -9,7 +9,7 @@
 #   ./dev.sh bench hour      false accepts an hour of talk and noise, personal model on
 #   ./dev.sh bench live      CPU while listening live, in silence and with talk, each way of hearing
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
-#   ./dev.sh bench decide    how soon a command is acted on after speech ends, at a pause and at the end only
+#   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
 #   ./dev.sh bench diary     writing events and reading a 10 000-episode diary, beside JSONL event logs
 #   ./dev.sh bank            makes the personal recogniser's negatives (src/crampvoice/listen/negatives.npz)
 #   ./dev.sh verifier        trains the out-of-the-box verifier (src/crampvoice/listen/verifier.npz)

@@ -120,14 +120,6 @@ def clashes(extra: Mapping[Command, Sequence[str]]) -> list[Clash]:
     return found
 
 
-def begins_another(phrase: str, command: Command, owners: Mapping[str, Command]) -> bool:
-    """Whether `phrase` (meaning `command`) is how a longer phrase of another command begins, in
-    `owners` (phrase -> command): "go" (next) begins "go back", so a pause after "go" is not yet
-    its end; "next" begins only "next step", which is next too."""
-    start = normalise(phrase) + " "
-    return any(p.startswith(start) and c is not command for p, c in owners.items())
-
-
 class Vocabulary:
     """Phrases -> commands: the defaults plus a person's own words."""
 

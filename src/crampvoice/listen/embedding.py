@@ -73,6 +73,8 @@ class _Model:
             lib.TfLiteInterpreterOptionsAddDelegate(options, self._delegate)
         self._interpreter = lib.TfLiteInterpreterCreate(self._model, options)
         lib.TfLiteInterpreterOptionsDelete(options)
+        if not self._interpreter:
+            raise DeviceError(f"the speech model {path.name} cannot be run", _REINSTALL)
         self._shape: tuple[int, ...] = ()
         self._in: Any = None
         self._out: Any = None

@@ -4,10 +4,6 @@ A start is a few voiced frames close together (webrtcvad decides each frame); wh
 before is kept, so the first consonant is not lost. An end is a short run of unvoiced frames:
 shorter than SpeechRecognition's 0.8 s, since commands are one to three words and the person
 is waiting. Speech that goes on too long is a sentence, not a command, and is dropped.
-
-A shorter quiet comes first, a pause: the utterance may have ended, and a command heard by
-then may be acted on, unless its phrase could go on into another command's ("go", then
-"back"); stream.py decides.
 """
 
 from __future__ import annotations
@@ -28,14 +24,12 @@ class Timing:
     start_window: int = 5  # ... within this many: speech has started
     preroll_ms: int = 300  # kept from before the start
     end_ms: int = 250  # unvoiced this long: the utterance has ended ("next step" holds together)
-    pause_ms: int | None = 160  # unvoiced this long: it may have ended (None: never asked before the end)
     longest_ms: int = 2500  # voiced longer than this: a sentence, not a command
 
 
 class Mark(enum.Enum):
     START = "start"  # an utterance began: the frames given are its first (preroll included)
     CONTINUE = "continue"  # more of it
-    PAUSE = "pause"  # more of it, after which it has been quiet for pause_ms: it may have ended
     END = "end"  # it ended with the frames given
     TOO_LONG = "too long"  # it went on too long: forget it
 
@@ -85,13 +79,7 @@ class Endpointer:
         if self._frames * FRAME_MS > t.longest_ms + t.preroll_ms:
             self._in_utterance, self._skipping = False, True
             return Step(Mark.TOO_LONG, ())
-        if t.pause_ms is not None and self._quiet_frames == -(-t.pause_ms // FRAME_MS):
-            return Step(Mark.PAUSE, (frame,))
         return Step(Mark.CONTINUE, (frame,))
-
-    def finish(self) -> None:
-        """The utterance was decided on at a pause: it has ended there."""
-        self._in_utterance = False
 
     def reset(self) -> None:
         """Forget everything: an utterance under way is dropped (the program began to speak)."""

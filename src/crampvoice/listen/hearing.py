@@ -15,13 +15,13 @@ import os
 import time
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..core import phrases as P
-from ..core.commands import Command, Vocabulary, begins_another, normalise
+from ..core.commands import Command, Vocabulary, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
@@ -94,10 +94,9 @@ class Combined:
         skip = {p for c in taught for p in vocabulary.phrases[c]} | {normalise(w) for w in personal.words()}
         return cls(personal, VerifiedRecognizer(vocabulary, skip=frozenset(skip)))
 
-    def __init__(self, personal: PersonalRecognizer, general: VerifiedRecognizer) -> None:
+    def __init__(self, personal: Recognizer, general: VerifiedRecognizer) -> None:
         self.general = general
         self._both: tuple[Recognizer, Recognizer] = (personal, general)
-        self._by_phrase = {**general.general.by_phrase, **personal.by_phrase}  # every phrase, heard either way
 
     def expect(self, commands: Iterable[Command]) -> None:
         wanted = frozenset(commands)
@@ -113,15 +112,10 @@ class Combined:
             r.feed(pcm)
 
     def end(self) -> Heard:
-        heard = self._heard()
-        if heard.command is None:
-            return heard
-        return replace(heard, may_go_on=begins_another(heard.text, heard.command, self._by_phrase))
-
-    def _heard(self) -> Heard:
         first = self._both[0].end()
         if first.command is not None:
-            return first  # the other is not worth decoding
+            self._both[1].begin()  # not worth decoding
+            return first
         then = self._both[1].end()
         return then if then.command is not None or then.confidence > first.confidence else first
 

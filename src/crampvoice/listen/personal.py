@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..core.commands import Command, begins_another
+from ..core.commands import Command
 from .embedding import Embedder, Floats
 from .recognizer import Heard
 
@@ -180,7 +180,6 @@ class PersonalRecognizer:
         self.model = model
         self._embedder = embedder
         self._wanted = frozenset(label.command for label in model.labels)
-        self.by_phrase = {label.word: label.command for label in model.labels}  # every word it can hear
         self._utterance = bytearray()
 
     def words(self) -> list[str]:
@@ -202,7 +201,7 @@ class PersonalRecognizer:
         chosen, guess, score = self.model.decide(self._embedder.embed(samples))
         if chosen is None or chosen.command not in self._wanted:
             return Heard(None, guess.word, score)
-        return Heard(chosen.command, chosen.word, score, begins_another(chosen.word, chosen.command, self.by_phrase))
+        return Heard(chosen.command, chosen.word, score)
 
 
 def embed_take(take: Samples, embedder: Embedder) -> list[Floats]:

@@ -20,7 +20,6 @@ class Heard:
     command: Command | None  # None: no command (not sure enough, or something else)
     text: str  # the phrase it heard, or its best guess when it is not sure; "" for something else
     confidence: float  # 0 to 1
-    may_go_on: bool = False  # its phrase begins another command's ("go": "go back"): a pause is not yet its end
 
 
 class Recognizer(Protocol):
@@ -37,6 +36,5 @@ class Recognizer(Protocol):
         ...
 
     def end(self) -> Heard:
-        """The utterance has ended, or paused: what it was. What is fed after a pause goes on
-        the same utterance, and the next `end` hears it all."""
+        """The utterance has ended: what it was."""
         ...

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.commands import Command, Vocabulary, begins_another
+from ..core.commands import Command, Vocabulary
 from ..core.errors import DeviceError
 from . import grammar
 from .recognizer import Heard
@@ -54,9 +54,9 @@ class SphinxRecognizer:
         pronunciations = _pronunciations(model / "cmudict-en-us.dict", vocabulary)
         self._phrases = {c: tuple(p for p in ps if p not in skip and all(w in pronunciations for w in p.split()))
                          for c, ps in vocabulary.phrases.items()}
-        self.by_phrase = {p: c for c, ps in self._phrases.items() for p in ps}  # every phrase it can hear
+        self._by_phrase = {p: c for c, ps in self._phrases.items() for p in ps}
         self.unknown = tuple(p for ps in vocabulary.phrases.values() for p in ps
-                             if p not in self.by_phrase and p not in skip)
+                             if p not in self._by_phrase and p not in skip)
         with tempfile.TemporaryDirectory(prefix="crampvoice-") as folder:
             dictionary = Path(folder) / "words.dict"
             entries = [f"{w} {pron}" for w, prons in pronunciations.items() for pron in prons]
@@ -78,7 +78,7 @@ class SphinxRecognizer:
 
     def phrases(self) -> list[str]:
         """Every phrase it can hear."""
-        return sorted(self.by_phrase)
+        return sorted(self._by_phrase)
 
     def expect(self, commands: Iterable[Command]) -> None:
         """Listen for these commands only, from the next utterance on."""
@@ -107,7 +107,7 @@ class SphinxRecognizer:
         hyp = self._decode(self._decoder)
         words = hyp.hypstr.split() if hyp is not None else []
         phrase = " ".join(w for w in words if not grammar.is_phone_word(w))
-        command = self.by_phrase.get(phrase) if len(phrase.split()) == len(words) else None
+        command = self._by_phrase.get(phrase) if len(phrase.split()) == len(words) else None
         if command is None or hyp is None:  # the loop won: no need to score it alone
             self.last_decode_s = time.perf_counter() - started
             return Heard(None, "", 0.0)
@@ -118,7 +118,7 @@ class SphinxRecognizer:
         confidence = 1.0 / (1.0 + math.exp(-gap / self.tuning.confidence_scale))
         if confidence < self.tuning.min_confidence:
             return Heard(None, phrase, confidence)
-        return Heard(command, phrase, confidence, begins_another(phrase, command, self.by_phrase))
+        return Heard(command, phrase, confidence)
 
     def _decode(self, decoder: Any) -> Any:
         decoder.start_utt()

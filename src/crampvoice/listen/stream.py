@@ -18,17 +18,11 @@ class Decision:
 
 
 class Listener:
-    """Utterances decided on as they end. At a pause (endpoint.py) the recogniser is asked what it
-    has heard so far, and a command is acted on there unless its phrase may go on into another
-    command's ("go", "go back"); otherwise what it heard at the pause stands at the end, unless
-    speech came back, when it hears the whole utterance again."""
-
     def __init__(self, recognizer: Recognizer, endpointer: Endpointer) -> None:
         self.recognizer = recognizer
         self.endpointer = endpointer
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
-        self._at_pause: Heard | None = None  # heard at this quiet's pause; every end follows one (pause < end)
 
     def push(self, frame: bytes) -> Decision | None:
         """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended."""
@@ -39,18 +33,11 @@ class Listener:
         if step.mark is Mark.START:
             self.recognizer.begin()
             self._utterance = bytearray()
-            self._at_pause = None
         for f in step.frames:
             self.recognizer.feed(f)
             self._utterance += f
-        if step.mark is Mark.PAUSE:
-            self._at_pause = self.recognizer.end()
-            if self._at_pause.command is None or self._at_pause.may_go_on:
-                return None
-            self.endpointer.finish()
-            return self._decided(self._at_pause)
         if step.mark is Mark.END:
-            return self._decided(self._at_pause or self.recognizer.end())
+            return Decision(self.recognizer.end(), self.position_ms, Audio(bytes(self._utterance), SAMPLE_RATE_HZ))
         if step.mark is Mark.TOO_LONG:
             self.recognizer.begin()  # not worth decoding
             self._utterance = bytearray()
@@ -61,9 +48,6 @@ class Listener:
         """Forget the utterance under way, if any (the program has begun to speak)."""
         self.recognizer.begin()
         self.endpointer.reset()
-
-    def _decided(self, heard: Heard) -> Decision:
-        return Decision(heard, self.position_ms, Audio(bytes(self._utterance), SAMPLE_RATE_HZ))
 
 
 def frames(audio: Audio) -> Iterator[bytes]:
@@ -94,14 +78,13 @@ def utterances(source: Iterable[bytes], endpointer: Endpointer) -> Iterator[Audi
             yield Audio(bytes(current), SAMPLE_RATE_HZ)
 
 
-def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400,
-              timing: Timing | None = None) -> Decision | None:
+def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decision | None:
     """The first command in `audio`, as the microphone path would act on it; else the last
     utterance heard; None if nothing was. Silence is added at the end so the last word ends.
 
     Each file gets a voice-activity detector of its own: webrtcvad adapts to what it has heard.
     """
-    listener = Listener(recognizer, Endpointer(webrtc_vad(), timing or Timing()))
+    listener = Listener(recognizer, Endpointer(webrtc_vad()))
     last = None
     for frame in frames_ending_quiet(audio, tail_ms):
         decision = listener.push(frame)

@@ -147,4 +147,4 @@ class VerifiedRecognizer:
         self._embedder._noise = np.random.default_rng(0)  # the same padding each time: the same audio, the same answer
         accepted, score = self.verifier.accepts(self._embedder.embed(samples), proposal.text, proposal.confidence)
         self.last_verify_s = time.perf_counter() - started
-        return Heard(command if accepted else None, proposal.text, score, proposal.may_go_on)
+        return Heard(command if accepted else None, proposal.text, score)
