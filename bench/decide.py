@@ -17,12 +17,12 @@ time to a decision is where in the audio it was decided, less where speech ended
 compute of the frame that decided. Right: the command said was the one acted on; false: a
 command acted on where none was said.
 
-On 2026-12-02 (two shared cores): out of the box, 6 speakers, 42.2 % of 204 commands right,
-7.9 % of 432 other words taken, decided p50 408 / p95 487 ms after speech ended (the stock
-way: 2.9 %, 99.8 %, p50 1188 / p95 1370 ms); the person's own voice, 96.2 % of 210 right,
-8.9 % of 90 untaught digits taken (pocketsphinx, checked by the verifier, heard jackson's
-"nine" as "no", and the person's model took his "nine" for his "one"), p50 391 / p95
-471 ms. Of that, 260 ms is the quiet that ends an utterance, 60 to 100 ms the voice-activity
+On 2026-12-02 (two shared cores): out of the box, 6 speakers, 43.6 % of 204 commands right,
+7.6 % of 432 other words taken, decided p50 391 / p95 450 ms after speech ended (the stock
+way: 2.9 %, 99.8 %, p50 1071 / p95 1089 ms); the person's own voice, 95.7 % of 210 right,
+7.8 % of 90 untaught digits taken (pocketsphinx, checked by the verifier, heard jackson's
+"nine" as "no", and the person's model took his "nine" for his "one"), p50 385 / p95
+466 ms. Of that, 260 ms is the quiet that ends an utterance, 60 to 100 ms the voice-activity
 detector's own hangover after the voice stops, and the rest compute (p50 15 ms for the
 person's model; 85 ms for pocketsphinx and the verifier).
 

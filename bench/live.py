@@ -27,10 +27,11 @@ The share is the child's own CPU time (user + system) over the time it listened;
 is shared, so read the figures side by side.
 
 On 2026-12-02 (30 s each, two cores shared with other jobs), silence / people talking: out
-of the box 1.2 / 8.8 %, taught two commands 1.2 / 14.3 %, taught every command 1.2 / 8.4 %,
-pocketsphinx alone 1.2 / 7.8 %, the microphone alone 0.9 / 1.0 %, through PortAudio
-6.2 / 6.5 %. Before the default microphone was read through PulseAudio's own client, every
-way stood on PortAudio's 4 to 10 %.
+of the box 0.8 / 4.9 %, taught two commands 0.6 / 5.7 %, taught every command 0.6 / 2.4 %,
+pocketsphinx alone 0.7 / 4.4 %, the microphone alone 0.6 / 0.6 %, through PortAudio
+6.3 / 6.8 %. Before the embedding ran on XNNPACK (the same day): 8.8, 14.3 and 8.4 % with
+talk, beside pocketsphinx alone's 7.8 %. Before the default microphone was read through
+PulseAudio's own client, every way stood on PortAudio's 4 to 10 %.
 """
 
 from __future__ import annotations
