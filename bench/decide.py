@@ -40,7 +40,6 @@ limit: two chances to be heard are two chances to be wrong. Shorter pauses lost 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import corpus  # noqa: E402
 from listen import stock, synthetic  # noqa: E402
 from personal import COMMANDS, DIGITS, SPEAKERS, clip  # noqa: E402
+from speech import ms  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
@@ -128,9 +128,8 @@ def personal_outcomes(data: Path, heard_takes: int) -> dict[str, list[Outcome]]:
 def row(name: str, outcomes: list[Outcome]) -> str:
     said = [right for command, right, _ in outcomes if command]
     false = [not right for command, right, _ in outcomes if not command]
-    after = sorted(ms for command, right, ms in outcomes if command and right and ms is not None)
-    timing = (f"p50 {statistics.median(after):.0f} / p95 {after[round(0.95 * (len(after) - 1))]:.0f} ms"
-              if after else "-")
+    after = [took / 1000 for command, right, took in outcomes if command and right and took is not None]
+    timing = ms(after) if after else "-"
     return (f"| {name} | {100 * sum(said) / len(said):.1f} % ({sum(said)}/{len(said)}) | "
             f"{100 * sum(false) / len(false):.1f} % ({sum(false)}/{len(false)}) | {timing} |")
 

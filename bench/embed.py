@@ -26,6 +26,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from speech import ms  # noqa: E402
 
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio  # noqa: E402
@@ -33,16 +36,11 @@ from crampvoice.listen.stream import longest_utterance  # noqa: E402
 from crampvoice.listen.takes import TAKE_TIMING  # noqa: E402
 
 
-def cpu_ms(embedder: Embedder, samples: np.ndarray) -> tuple[float, np.ndarray]:
+def cpu_s(embedder: Embedder, samples: np.ndarray) -> tuple[float, np.ndarray]:
     embedder._noise = np.random.default_rng(0)  # the same pad noise both ways
     started = time.process_time()
     vectors = embedder.embed(samples)
-    return 1000 * (time.process_time() - started), vectors
-
-
-def spread(values: list[float]) -> str:
-    ordered = sorted(values)
-    return f"p50 {statistics.median(values):.0f} / p95 {ordered[round(0.95 * (len(ordered) - 1))]:.0f} ms"
+    return time.process_time() - started, vectors
 
 
 def main() -> None:
@@ -61,14 +59,14 @@ def main() -> None:
         for samples in utterances:
             outputs = []
             for way, embedder in ways.items():
-                ms, vectors = cpu_ms(embedder, samples)
-                times[way].append(ms)
+                seconds, vectors = cpu_s(embedder, samples)
+                times[way].append(seconds)
                 outputs.append(vectors)
             largest = max(largest, float(np.abs(outputs[0] - outputs[1]).max()))
     plain, fast = times.values()
     print(f"{len(utterances)} utterances, {args.rounds} rounds; CPU per utterance")
     for way, values in times.items():
-        print(f"  {way:<40}{spread(values)}")
+        print(f"  {way:<40}{ms(values)}")
     print(f"  XNNPACK / plain, medians: x{statistics.median(fast) / statistics.median(plain):.2f}; "
           f"largest difference between their vectors: {largest:.0e}")
 
