@@ -71,11 +71,12 @@ def test_sigkill_mid_hold_keeps_every_event_before_it_unfinished_and_the_next_se
 
 def test_two_sessions_at_once_both_land_whole(own_dirs: Path, tmp_path: Path, run: list[str]) -> None:
     logs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
-    procs = [subprocess.Popen([*run, "--events", str(log)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    procs = [subprocess.Popen([*run, "--events", str(log)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for log in logs]
     for proc in procs:
-        _, err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0 and err == ""
+        assert "diary" not in out.lower(), out  # nothing to say about it: both sessions' diary just works
     with Diary.open(diary_file(own_dirs)) as diary:
         episodes = diary.episodes()
         kept = sorted((diary.events(e.id) for e in episodes), key=len)

@@ -171,8 +171,26 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
+def _into_wal(conn: sqlite3.Connection) -> None:
+    """Write-ahead logging, set once in the file and kept.
+
+    Two sessions making a new diary at once can both want the file's lock for the switch; SQLite then
+    answers one of them "locked" at once, without waiting (it never waits where waiting could deadlock).
+    That one lets go, waits its turn and asks again, for as long as any other write may wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
+    _into_wal(conn)
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("BEGIN IMMEDIATE")
     try:
