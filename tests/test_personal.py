@@ -130,6 +130,33 @@ def test_a_word_with_a_take_unlike_its_others_is_one_the_model_is_unsure_of() ->
     assert again.unsure() == misfiled.unsure()
 
 
+def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_whole(tmp_path: Path) -> None:
+    """Two sessions that start just after new takes both build the model and save it as they finish."""
+    import threading
+
+    from crampvoice.listen.hearing import _write
+
+    path = tmp_path / "model.npz"
+    models = [bytes([k]) * 4_000_000 for k in range(3)]  # large enough for the writes to overlap
+    for _ in range(20):  # it failed every time when the model was written through one shared file
+        start, failed = threading.Barrier(len(models)), list[Exception]()
+
+        def save(data: bytes, start: threading.Barrier = start, failed: list[Exception] = failed) -> None:
+            start.wait()
+            try:
+                _write(path, data)
+            except Exception as e:
+                failed.append(e)
+
+        threads = [threading.Thread(target=save, args=(m,)) for m in models]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failed == [] and path.read_bytes() in models
+    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # nothing half written left behind
+
+
 def test_the_embedding_loads_from_the_installed_package_with_no_network() -> None:
     code = (
         "import socket\n"

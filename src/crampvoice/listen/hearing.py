@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterable
@@ -199,11 +200,17 @@ def _fingerprint(found: list[takes.Take], root: Path) -> str:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Written whole or not at all: a model half written is never read back."""
-    part = path.with_name(path.name + ".part")
+    """Written whole or not at all: a model half written is never read back. Until it is whole it
+    has a name of its own, so two sessions building the model at once never write into one file."""
+    part: Path | None = None
     try:
-        part.write_bytes(data)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        part = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(part, path)
     except OSError as e:
+        if part is not None:
+            part.unlink(missing_ok=True)
         raise SettingsError(f"cannot save the voice model in {path.parent} ({e.strerror or e})",
                             "check that the folder can be written to") from None
