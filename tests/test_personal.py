@@ -157,6 +157,29 @@ def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_wh
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # nothing half written left behind
 
 
+def test_a_model_saved_late_for_older_takes_is_built_again_not_read_back_for_the_new_ones(tmp_path: Path) -> None:
+    """A session that began building before a take was added, saving its model after another session
+    saved the model of all the takes."""
+    from crampvoice.audio import read_wav
+    from crampvoice.core.commands import Command
+    from crampvoice.listen import takes
+    from crampvoice.listen.embedding import Embedder
+    from crampvoice.listen.hearing import build_from_takes
+
+    embedder = Embedder()
+    for i in range(3):
+        takes.add(read_wav(GEORGE / f"7_george_{i}.wav"), Command.NEXT, "seven", tmp_path)
+    older = (tmp_path / "model.npz").read_bytes() if build_from_takes(tmp_path, embedder).learnt else b""
+    for i in range(3):
+        takes.add(read_wav(GEORGE / f"4_george_{i}.wav"), Command.STOP, "four", tmp_path)
+    assert build_from_takes(tmp_path, embedder).learnt
+    assert not build_from_takes(tmp_path, embedder).learnt  # the same takes: read back
+    (tmp_path / "model.npz").write_bytes(older)  # the late session's save
+    again = build_from_takes(tmp_path, embedder)
+    assert again.learnt and again.model is not None
+    assert {label.word for label in again.model.labels} == {"seven", "four"}
+
+
 def test_the_embedding_loads_from_the_installed_package_with_no_network() -> None:
     code = (
         "import socket\n"

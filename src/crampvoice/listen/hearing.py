@@ -2,9 +2,10 @@
 
 `run` and `recognize` both hear through `recognizer_for`, so a file is heard exactly as the
 microphone would be. The personal model is built from the takes in seconds and kept beside
-them (`model.npz`, with `model.key` naming the takes it was built from); it is built again
-whenever the takes change. Each take's embeddings are kept too (`takes.npz`, by the take's
-sound, not its name), so building again after one more take embeds only that take.
+them (`model.npz`, which names the takes it was built from: one file, so that a session saving
+it late can never pair its model with other takes); it is built again whenever the takes
+change. Each take's embeddings are kept too (`takes.npz`, by the take's sound, not its name),
+so building again after one more take embeds only that take.
 """
 
 from __future__ import annotations
@@ -39,27 +40,32 @@ class Built:
     learnt: bool = False  # built from the takes just now, not read back
 
 
+BUILT_FROM = "built_from"  # in the saved model: the takes it was learnt from (`_fingerprint`)
+
+
 def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
     """The person's model: read back when the takes have not changed, else learnt from them again."""
     root = root or takes.voice_dir()
     found = takes.takes(root)
     taught = [t for t in found if t.command is not None]
-    model_path, key_path = root / "model.npz", root / "model.key"
+    model_path = root / "model.npz"
     if not taught:
         return Built(None, "No words taught yet, so crampvoice listens with its general recogniser.")
     key = _fingerprint(found, root)
     words = len({(t.command, t.word) for t in taught})
     try:
-        if key_path.read_text(encoding="utf-8") == key:
-            return Built(PersonalModel.from_bytes(model_path.read_bytes()),
-                         f"Listening for your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')}.")
+        saved = PersonalModel.from_bytes(model_path.read_bytes())
+        if str(saved.arrays.get(BUILT_FROM)) == key:
+            return Built(saved, f"Listening for your voice: {P.count(words, 'word')} from "
+                                f"{P.count(len(taught), 'take')}.")
     except (OSError, ValueError, KeyError):
         pass  # no model yet, or one that cannot be read: build it
     started = time.perf_counter()
     embedded = _embedded(found, root, embedder)
     model = PersonalModel.build(_by_label(taught, embedded), _others(found, embedded))
+    model.arrays[BUILT_FROM] = np.array(key)
     _write(model_path, model.to_bytes())
-    _write(key_path, key.encode())
+    (root / "model.key").unlink(missing_ok=True)  # where older versions named the takes
     return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
                         f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.", learnt=True)
 
