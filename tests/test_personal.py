@@ -157,6 +157,32 @@ def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_wh
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # nothing half written left behind
 
 
+def test_takes_kept_by_sessions_at_the_same_moment_are_all_kept_whole(tmp_path: Path) -> None:
+    import threading
+
+    from crampvoice.audio import Audio, read_wav
+    from crampvoice.core.commands import Command
+    from crampvoice.listen import takes
+
+    said = [Audio(bytes([k, 1]) * 16000, 16000) for k in range(24)]  # one second each, told apart by sound
+    start = threading.Barrier(4)
+
+    def keep(mine: list[Audio]) -> None:
+        start.wait()
+        for audio in mine:
+            takes.add(audio, Command.NEXT, "okay", tmp_path)
+
+    threads = [threading.Thread(target=keep, args=(said[k::4],)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = takes.takes(tmp_path)
+    assert sorted(t.path.name for t in kept) == sorted(f"{n}.wav" for n in range(1, 25))
+    assert sorted(read_wav(t.path).pcm for t in kept) == sorted(a.pcm for a in said)
+    assert [p.name for p in (tmp_path / "next" / "okay").iterdir() if not p.name.endswith(".wav")] == []
+
+
 def test_a_model_saved_late_for_older_takes_is_built_again_not_read_back_for_the_new_ones(tmp_path: Path) -> None:
     """A session that began building before a take was added, saving its model after another session
     saved the model of all the takes."""

@@ -11,7 +11,9 @@ asked to (`teach`, `words add`) and removes them only when asked to (`words remo
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,19 +69,34 @@ def takes(root: Path | None = None) -> list[Take]:
 
 
 def add(audio: Audio, command: Command | None, word: str, root: Path | None = None) -> Path:
-    """Keep one take (converted to 16 kHz mono) under the next free number; returns its path."""
+    """Keep one take (converted to 16 kHz mono) under the next free number; returns its path.
+
+    It is written whole under a hidden name, then linked to its number, which fails if the number
+    is taken: a take is never read half written, nor written over by another session's."""
     name = folder_name(word)
     if not name:
         raise SettingsError(f"{word!r} has no letters or digits to say", "give the word as it is said")
     folder = (root or voice_dir()) / (command.value if command is not None else OTHER) / name
+    part: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{max((_number(p) for p in folder.glob('*.wav')), default=0) + 1}.wav"
-        write_wav(path, to_mono_16k(audio))
+        fd, part_name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+        os.close(fd)
+        part = Path(part_name)
+        write_wav(part, to_mono_16k(audio))
+        while True:
+            path = folder / f"{max((_number(p) for p in folder.glob('*.wav')), default=0) + 1}.wav"
+            try:
+                os.link(part, path)
+                return path
+            except FileExistsError:
+                continue  # another session kept a take under that number a moment ago
     except OSError as e:
         raise SettingsError(f"cannot keep the recording in {folder} ({e.strerror or e})",
                             "check that the folder can be written to") from None
-    return path
+    finally:
+        if part is not None:
+            part.unlink(missing_ok=True)
 
 
 def spoken_part(audio: Audio) -> Audio | None:
