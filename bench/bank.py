@@ -9,7 +9,8 @@ knock). Half the takes of each word, and half the noises, are cut off above 3 to
 phone or a cheap microphone hears: with full-band negatives only, the head could tell a
 negative by its bandwidth rather than its word, and took more of a person's own untaught
 words, said on a narrow-band microphone, for commands. Each becomes its sequence of frozen
-embeddings (crampvoice.listen.embedding), stored as float16. The same seed gives the same
+embeddings (crampvoice.listen.embedding) of its voice as the recogniser cuts it
+(`personal.spoken_span`), stored as float16. The same seed gives the same
 file; it takes a few minutes on two cores.
 """
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from crampvoice.audio import read_wav, to_mono_16k  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
+from crampvoice.listen.personal import spoken_span  # noqa: E402
 
 OUT = ROOT / "src" / "crampvoice" / "listen" / "negatives.npz"
 WORDS = """yes no okay hello hi hey thanks thank please sorry water coffee tea milk bread food dinner lunch breakfast
@@ -86,13 +88,13 @@ def main() -> None:
                 x = spoken(word, rng, Path(folder))
                 if j >= TAKES // 2:  # phone-like (3 to 4 kHz) for all but the last, which is 4 to 6 kHz
                     x = narrow(x, rng.uniform(3000, 4000) if j < TAKES - 1 else rng.uniform(4000, 6000))
-                sequences.append(embedder.embed(x))
+                sequences.append(embedder.embed(spoken_span(x)))
                 labels.append(word)
     for i in range(NOISES):
         x = noise(i, rng)
         if i % 2:
             x = narrow(x, rng.uniform(3000, 6000))
-        sequences.append(embedder.embed(x))
+        sequences.append(embedder.embed(spoken_span(x)))
         labels.append("")
     np.savez_compressed(OUT, vectors=np.concatenate(sequences).astype(np.float16),
                         lengths=np.array([len(s) for s in sequences]), words=np.array(labels))

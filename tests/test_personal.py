@@ -130,6 +130,27 @@ def test_a_word_with_a_take_unlike_its_others_is_one_the_model_is_unsure_of() ->
     assert again.unsure() == misfiled.unsure()
 
 
+def test_what_is_heard_of_an_utterance_is_its_voice_not_the_quiet_or_steady_noise_around_it() -> None:
+    import numpy as np
+
+    from crampvoice.audio import read_wav, to_mono_16k
+    from crampvoice.listen.personal import spoken_span
+
+    take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
+    before, after = 4800, 6400  # as the endpointer cuts an utterance: 300 ms before the voice, 400 after
+    rng = np.random.default_rng(0)
+    quiet = np.concatenate([np.zeros(before), take, np.zeros(after)]).astype(np.int16)
+    level = np.sqrt(np.mean(take.astype(float) ** 2))
+    noisy = (quiet + rng.normal(0, level / 10, len(quiet))).astype(np.int16)  # a room's steady noise, 20 dB under
+    for around in (quiet, noisy):
+        voice = spoken_span(around)
+        assert np.abs(voice).max() == np.abs(around).max()  # the word is in it
+        assert len(voice) <= len(take) + 2 * (1600 + 160)  # of the quiet or noise, 100 ms each side (and a frame)
+    hum = rng.normal(0, 300, 16000).astype(np.int16)
+    assert len(spoken_span(hum)) == len(hum)  # steady noise alone: nothing to cut it to, kept whole
+    assert len(spoken_span(np.zeros(8000, np.int16))) == 8000
+
+
 def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_whole(tmp_path: Path) -> None:
     """Two sessions that start just after new takes both build the model and save it as they finish."""
     import threading

@@ -27,7 +27,7 @@ from ..core.commands import Command, Vocabulary, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
-from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives
+from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives, spoken_span
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer
 from .verifier import VerifiedRecognizer
@@ -194,7 +194,8 @@ def _cache_bytes(cache: dict[str, list[Floats]]) -> bytes:
 
 
 def _samples(take: takes.Take) -> Samples:
-    return np.frombuffer(takes.audio_of(take).pcm, dtype="<i2")
+    """What the model learns of a take: its voice, cut as an utterance heard is (`spoken_span`)."""
+    return spoken_span(np.frombuffer(takes.audio_of(take).pcm, dtype="<i2"))
 
 
 def _fingerprint(found: list[takes.Take], root: Path) -> str:

@@ -3,7 +3,8 @@
 Every take, and three variants of it (10 % slower and faster; and in noise at 0 to 10 dB,
 since a voice in pain, in a noisy room, is not the calm voice that enrolled), becomes a
 sequence of frozen embeddings (embedding.py; `embed_take`, whose result hearing.py keeps
-beside the takes). Two things are learnt from them:
+beside the takes). Takes, negatives and what is heard are first cut to their voice
+(`spoken_span`), so that the quiet or noise around a word is not learnt as part of it. Two things are learnt from them:
 
 - a softmax head over each take's pooled embedding (mean, max and standard deviation over
   time, after centring on the negatives and scaling to unit length), with one class per word
@@ -55,7 +56,8 @@ ACCEPT = 0.6  # the head's probability a word needs
 GATE_QUANTILE = 0.02  # the share of negatives the gate over every word's takes lets through
 WORD_GATE_QUANTILE, WORD_GATE_CAP = 0.01, 1.1  # each word's gate: 1 % of negatives, at most 1.1 times that
 STEPS, LEARNING_RATE, L2 = 300, 0.05, 1e-3  # the head's training (Adam, class-balanced)
-VERSION = 3  # of the saved model; one saved by another version is built again from the takes
+SPOKEN_DB, AROUND_MS = 10.0, 100  # the voice in an utterance: this louder than its quiet, and this either side
+VERSION = 4  # of the saved model; one saved by another version is built again from the takes
 
 Samples = npt.NDArray[np.int16]
 
@@ -173,6 +175,28 @@ class PersonalModel:
             return cls({k: saved[k] for k in saved.files})
 
 
+def spoken_span(samples: Samples) -> Samples:
+    """The part of an utterance (16 kHz) that is the voice: from the first to the last 10 ms
+    louder than the utterance's quietest tenth by SPOKEN_DB, and AROUND_MS either side.
+
+    An utterance also carries the quiet around the word (300 ms before it, 260 ms after): in a
+    room where noise goes on, that is noise the takes did not have. Takes, the bank of negatives
+    (bench/bank.py) and what is heard are all cut to this span, so all are alike. Steady noise
+    alone, or digital silence, is kept whole.
+    """
+    hop = 160
+    n = len(samples) // hop
+    if n < 2:
+        return samples
+    x = np.asarray(samples[:n * hop], np.float64).reshape(n, hop)
+    energy = 10 * np.log10(np.mean(x * x, axis=1) + 1.0)
+    loud = np.flatnonzero(energy > np.percentile(energy, 10) + SPOKEN_DB)
+    if not len(loud):
+        return samples
+    around = AROUND_MS // 10
+    return samples[max(0, loud[0] - around) * hop:min(n, loud[-1] + 1 + around) * hop]
+
+
 class PersonalRecognizer:
     """A `Recognizer` for the words the person has taught, in their voice only."""
 
@@ -198,7 +222,7 @@ class PersonalRecognizer:
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
         if not samples.any():
             return Heard(None, "", 0.0)
-        chosen, guess, score = self.model.decide(self._embedder.embed(samples))
+        chosen, guess, score = self.model.decide(self._embedder.embed(spoken_span(samples)))
         if chosen is None or chosen.command not in self._wanted:
             return Heard(None, guess.word, score)
         return Heard(chosen.command, chosen.word, score)
