@@ -9,7 +9,8 @@ taught through `crampvoice.listen.takes` and the model built as `teach` builds i
 other take goes through the same streaming path as the microphone (`listen.stream.recognize`).
 
 - right: the person's other takes of a taught word heard as its command (clean, and at 10 dB
-  with speech-dev's room noise mixed in);
+  with speech-dev's room noise mixed in: over the take only, and all along, as in a room where
+  the noise goes on, from 1.5 s before the take to 1 s after it);
 - "3 takes, more where unsure": as `teach` does, two more takes of each word the model built
   from three is unsure of (`PersonalModel.unsure`), then the model built again; every word is
   then heard on its takes after the fifth, so that all words are heard on the same takes;
@@ -55,20 +56,27 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 SPEAKERS = ("george", "jackson", "lucas")
 COMMANDS = (Command.NEXT, Command.BACK, Command.REPEAT, Command.PAUSE, Command.RESUME, Command.STOP, Command.HELP)
 TAUGHT = len(COMMANDS)
-MEASURES = ("right", "right 10 dB", "false: own other words", "false: other people's speech", "false: noise")
+MEASURES = ("right", "right 10 dB", "right 10 dB, noise all along", "false: own other words",
+            "false: other people's speech", "false: noise")
+ALONG_S = (1.5, 1.0)  # "noise all along": seconds of the same noise before and after the take
 
 
 def clip(folder: Path, digit: int, speaker: str, take: int) -> Audio:
     return to_mono_16k(read_audio(folder / "audio" / f"{digit}_{speaker}_{take}.wav"))
 
 
-def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator) -> Audio:
+def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator,
+          around_s: tuple[float, float] = (0.0, 0.0)) -> Audio:
+    """`audio` with `noise` at `snr_db` (to the take's own level), over the take only, or also
+    `around_s` seconds before and after it, as in a room where the noise goes on."""
     x = np.frombuffer(audio.pcm, "<i2").astype(np.float64)
+    before, after = (int(s * audio.sample_rate_hz) for s in around_s)
     n = np.frombuffer(noise.pcm, "<i2").astype(np.float64)
     start = int(rng.integers(0, max(1, len(n) - len(x))))
-    n = np.resize(n[start:], len(x))
+    n = np.resize(n[start:], before + len(x) + after)
     gain = np.sqrt(np.mean(x**2) / (np.mean(n**2) + 1e-9)) / 10 ** (snr_db / 20)
-    return Audio(np.clip(x + gain * n, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
+    mixed = np.concatenate([np.zeros(before), x, np.zeros(after)]) + gain * n
+    return Audio(np.clip(mixed, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
 
 
 def heard_as(recognizer: Recognizer, audio: Audio) -> Command | None:
@@ -122,6 +130,7 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
     """Teach K takes of seven digits (and, `more`, up to MORE more of those the model is unsure of),
     then hear every other take, the untaught digits and others."""
     rng = np.random.default_rng(seed)
+    along_rng = np.random.default_rng(seed + 1000)  # its own: the other measures draw as they always did
     digits = rng.permutation(10)
     taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
     order = {int(d): rng.permutation(50) for d in taught}
@@ -158,8 +167,10 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
             started = time.perf_counter()
             hits["right"].append(heard_as(personal, audio) is command)
             run.decide_s.append(time.perf_counter() - started)
-            noisy_audio = noisy(audio, run.noises[t % len(run.noises)], 10, rng)
-            hits["right 10 dB"].append(heard_as(personal, noisy_audio) is command)
+            noise = run.noises[t % len(run.noises)]
+            hits["right 10 dB"].append(heard_as(personal, noisy(audio, noise, 10, rng)) is command)
+            along = noisy(audio, noise, 10, along_rng, ALONG_S)
+            hits["right 10 dB, noise all along"].append(heard_as(personal, along) is command)
     for d in untaught:
         hits["false: own other words"] += [heard_as(personal, run.clip(int(d), speaker, t)) is not None
                                            for t in range(50)]
