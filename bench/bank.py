@@ -19,6 +19,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,10 @@ def narrow(x: np.ndarray, cutoff_hz: float) -> np.ndarray:
     return np.clip(np.fft.irfft(spectrum, len(x)), -32768, 32767).astype(np.int16)
 
 
-def main() -> None:
+def make(cut: Callable[[np.ndarray], np.ndarray] = spoken_span) -> tuple[list[np.ndarray], list[str]]:
+    """The bank: each take's and noise's embedding sequence, and its word ("" for noise), `cut`
+    first. The personal model's bank is cut to the voice; the verifier, which hears utterances
+    whole, learns from the same bank uncut (bench/verifier.py)."""
     rng = np.random.default_rng(7)
     embedder = Embedder()
     words = list(dict.fromkeys(WORDS))
@@ -88,18 +92,23 @@ def main() -> None:
                 x = spoken(word, rng, Path(folder))
                 if j >= TAKES // 2:  # phone-like (3 to 4 kHz) for all but the last, which is 4 to 6 kHz
                     x = narrow(x, rng.uniform(3000, 4000) if j < TAKES - 1 else rng.uniform(4000, 6000))
-                sequences.append(embedder.embed(spoken_span(x)))
+                sequences.append(embedder.embed(cut(x)))
                 labels.append(word)
     for i in range(NOISES):
         x = noise(i, rng)
         if i % 2:
             x = narrow(x, rng.uniform(3000, 6000))
-        sequences.append(embedder.embed(spoken_span(x)))
+        sequences.append(embedder.embed(cut(x)))
         labels.append("")
+    return sequences, labels
+
+
+def main() -> None:
+    sequences, labels = make()
     np.savez_compressed(OUT, vectors=np.concatenate(sequences).astype(np.float16),
                         lengths=np.array([len(s) for s in sequences]), words=np.array(labels))
-    print(f"{OUT.relative_to(ROOT)}: {len(sequences)} sequences ({len(words)} words x {TAKES}, {NOISES} noises), "
-          f"{OUT.stat().st_size // 1024} KiB")
+    print(f"{OUT.relative_to(ROOT)}: {len(sequences)} sequences ({len(set(labels)) - 1} words x {TAKES}, "
+          f"{NOISES} noises), {OUT.stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

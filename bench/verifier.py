@@ -7,8 +7,8 @@ What it learns from:
   corpus's other words and near-misses (TAKES_PER_OTHER times), each in a voice, variant, pace
   and pitch drawn at random, over noise at a random level or clean, cut by the microphone
   path's endpointer;
-- the shipped negatives (negatives.npz: espeak-ng's everyday words and noise; its command
-  words count for their phrase);
+- the negatives bench/bank.py makes (espeak-ng's everyday words and noise; its command words
+  count for their phrase), uncut, as the verifier hears utterances;
 - speech-dev's real speakers (../shared/speech-dev), every clip: commands for their phrase,
   other words and noise for "anything else".
 
@@ -35,13 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import bank as negatives  # noqa: E402
 import corpus  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import PHRASES, normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
 from crampvoice.listen.endpoint import Timing  # noqa: E402
-from crampvoice.listen.personal import _train, _unit, negatives  # noqa: E402
+from crampvoice.listen.personal import _train, _unit  # noqa: E402
 from crampvoice.listen.stream import longest_utterance  # noqa: E402
 from crampvoice.listen.verifier import OTHER, Verifier, pool  # noqa: E402
 
@@ -99,8 +100,17 @@ def synthetic(cache: Path, seed: int = 11) -> list[Example]:
     return out
 
 
-def bank() -> list[Example]:
-    sequences, words = negatives()
+def bank(cache: Path) -> list[Example]:
+    """bench/bank.py's negatives, uncut: the verifier hears an utterance whole, where the personal
+    model hears only its voice (`spoken_span`); stored as float16, as negatives.npz is."""
+    path = cache / "bank-uncut.pkl"
+    if path.exists():
+        sequences, words = pickle.loads(path.read_bytes())
+    else:
+        made, words = negatives.make(cut=lambda x: x)
+        sequences = [s.astype(np.float16).astype(np.float32) for s in made]
+        cache.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps((sequences, words)))
     return [Example(e, normalise(w) if normalise(w) in PHRASE_LIST else OTHER, False, "")
             for e, w in zip(sequences, words, strict=True) if len(e)]
 
@@ -139,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import verify  # the real clips, cut and embedded exactly as bench/verify.py measures them
 
-    examples = synthetic(args.cache) + bank() + verify.real_examples(args.real, args.cache)
+    examples = synthetic(args.cache) + bank(args.cache) + verify.real_examples(args.real, args.cache)
     model = train(examples)
     OUT.write_bytes(model.to_bytes())
     print(f"{OUT.relative_to(ROOT)}: {len(examples)} examples ({sum(e.real for e in examples)} real), "

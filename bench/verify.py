@@ -293,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.floors:
         FLOORS[:] = args.floors
     all_clips = clips(args.real, args.cache)
-    base = verifier.synthetic(args.cache) + verifier.bank()
+    base = verifier.synthetic(args.cache) + verifier.bank(args.cache)
     started = time.perf_counter()
     trained = cross_validated(all_clips, base, args.folds)
     print(f"trained and tuned {args.folds} folds in {time.perf_counter() - started:.0f} s", file=sys.stderr)

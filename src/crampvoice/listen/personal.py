@@ -4,7 +4,8 @@ Every take, and three variants of it (10 % slower and faster; and in noise at 0 
 since a voice in pain, in a noisy room, is not the calm voice that enrolled), becomes a
 sequence of frozen embeddings (embedding.py; `embed_take`, whose result hearing.py keeps
 beside the takes). Takes, negatives and what is heard are first cut to their voice
-(`spoken_span`), so that the quiet or noise around a word is not learnt as part of it. Two things are learnt from them:
+(`spoken_span`), so that the quiet or noise around a word is not learnt as part of it. Two
+things are learnt from them:
 
 - a softmax head over each take's pooled embedding (mean, max and standard deviation over
   time, after centring on the negatives and scaling to unit length), with one class per word
