@@ -34,7 +34,10 @@ a word, at the cap of 1.2 this tuning chose: 96.5 % of the person's other takes 
 lowered after seeing the bench (a choice made on the test people, toward fewer false
 accepts): 96.0 % heard right, 76.4 % at 10 dB, 2.1 % of their other words taken, 1.3 % of
 other people's speech, no noise; before the per-word gates, 94.3 %, 70.2 %, 1.6 %, 0.9 %,
-none. `WORD_GATE_CAP` at 1.0 gives the old gate back.
+none. `WORD_GATE_CAP` at 1.0 gives the old gate back. Cut to the voice (`spoken_span`, its
+10 dB and 100 ms the first values tried): 97.4 % heard right, 85.3 % at 10 dB (26.2 % with
+the noise going on around the take, where the code before heard 12.8 to 15.9 %), 2.3 % of
+their other words taken, 1.9 % of other people's speech, no noise.
 """
 
 from __future__ import annotations
