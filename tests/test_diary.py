@@ -9,7 +9,6 @@ import os
 import sqlite3
 import stat
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from crampvoice.diary import SCHEMA_VERSION, Diary, DiaryError, DiarySink, diary
 from crampvoice.eventlog import EventLog, Tee
 from crampvoice.view import TextView
 
+from .at_once import at_once
 from .driver import make_script
 
 NOW = 1_790_000_000.0  # a wall-clock instant: 21 September 2026
@@ -185,31 +185,11 @@ def test_two_diaries_open_at_once_both_land_whole(tmp_path: Path) -> None:
                    for n, ev in enumerate(a.events(e.id)))
 
 
-def open_at_once(path: Path, sessions: int) -> list[DiaryError]:
-    """`sessions` threads opening the diary at `path` at the same instant; what failed."""
-    start = threading.Barrier(sessions)
-    failed: list[DiaryError] = []
-
-    def session() -> None:
-        start.wait()
-        try:
-            Diary.open(path).close()
-        except DiaryError as e:
-            failed.append(e)
-
-    threads = [threading.Thread(target=session) for _ in range(sessions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failed
-
-
 def test_a_new_diary_made_by_several_sessions_at_once_opens_for_each(tmp_path: Path) -> None:
     """The first opening switches the file to write-ahead logging: sessions meeting there each wait their turn."""
     for round_ in range(100):  # the race is narrow: one round in ten or so lost a session before it was mended
         path = tmp_path / str(round_) / "diary.sqlite3"
-        assert open_at_once(path, 4) == []
+        assert at_once(*[lambda path=path: Diary.open(path).close()] * 4) == []
         with Diary.open(path) as diary:
             assert diary.connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

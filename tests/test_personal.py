@@ -10,9 +10,12 @@ import json
 import subprocess
 import sys
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
+
+from .at_once import at_once
 
 DATA = Path(__file__).parent / "data"
 GEORGE = DATA / "personal"
@@ -153,51 +156,28 @@ def test_what_is_heard_of_an_utterance_is_its_voice_not_the_quiet_or_steady_nois
 
 def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_whole(tmp_path: Path) -> None:
     """Two sessions that start just after new takes both build the model and save it as they finish."""
-    import threading
-
     from crampvoice.listen.hearing import _write
 
     path = tmp_path / "model.npz"
     models = [bytes([k]) * 4_000_000 for k in range(3)]  # large enough for the writes to overlap
     for _ in range(20):  # it failed every time when the model was written through one shared file
-        start, failed = threading.Barrier(len(models)), list[Exception]()
-
-        def save(data: bytes, start: threading.Barrier = start, failed: list[Exception] = failed) -> None:
-            start.wait()
-            try:
-                _write(path, data)
-            except Exception as e:
-                failed.append(e)
-
-        threads = [threading.Thread(target=save, args=(m,)) for m in models]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert failed == [] and path.read_bytes() in models
+        assert at_once(*(partial(_write, path, m) for m in models)) == []
+        assert path.read_bytes() in models
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # nothing half written left behind
 
 
 def test_takes_kept_by_sessions_at_the_same_moment_are_all_kept_whole(tmp_path: Path) -> None:
-    import threading
-
     from crampvoice.audio import Audio, read_wav
     from crampvoice.core.commands import Command
     from crampvoice.listen import takes
 
     said = [Audio(bytes([k, 1]) * 16000, 16000) for k in range(24)]  # one second each, told apart by sound
-    start = threading.Barrier(4)
 
     def keep(mine: list[Audio]) -> None:
-        start.wait()
         for audio in mine:
             takes.add(audio, Command.NEXT, "okay", tmp_path)
 
-    threads = [threading.Thread(target=keep, args=(said[k::4],)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert at_once(*(partial(keep, said[k::4]) for k in range(4))) == []
     kept = takes.takes(tmp_path)
     assert sorted(t.path.name for t in kept) == sorted(f"{n}.wav" for n in range(1, 25))
     assert sorted(read_wav(t.path).pcm for t in kept) == sorted(a.pcm for a in said)
