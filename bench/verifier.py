@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import bank as negatives  # noqa: E402
+import bank as bank_maker  # noqa: E402 - bench/bank.py; `bank` below is its uncut bank
 import corpus  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
@@ -107,7 +107,7 @@ def bank(cache: Path) -> list[Example]:
     if path.exists():
         sequences, words = pickle.loads(path.read_bytes())
     else:
-        made, words = negatives.make(cut=lambda x: x)
+        made, words = bank_maker.make(cut=lambda x: x)
         sequences = [s.astype(np.float16).astype(np.float32) for s in made]
         cache.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps((sequences, words)))

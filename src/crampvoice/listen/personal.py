@@ -60,7 +60,9 @@ ACCEPT = 0.6  # the head's probability a word needs
 GATE_QUANTILE = 0.02  # the share of negatives the gate over every word's takes lets through
 WORD_GATE_QUANTILE, WORD_GATE_CAP = 0.01, 1.1  # each word's gate: 1 % of negatives, at most 1.1 times that
 STEPS, LEARNING_RATE, L2 = 300, 0.05, 1e-3  # the head's training (Adam, class-balanced)
-SPOKEN_DB, AROUND_MS = 10.0, 100  # the voice in an utterance: this louder than its quiet, and this either side
+SPAN_FRAME_MS = 10  # `spoken_span` weighs an utterance's loudness 10 ms at a time ...
+SPOKEN_DB = 10.0  # ... and a frame this much louder than its quietest tenth is voice ...
+AROUND_MS = 100  # ... kept with this much either side of the first and last such frame
 VERSION = 4  # of the saved model; one saved by another version is built again from the takes
 
 Samples = npt.NDArray[np.int16]
@@ -180,7 +182,7 @@ class PersonalModel:
 
 
 def spoken_span(samples: Samples) -> Samples:
-    """The part of an utterance (16 kHz) that is the voice: from the first to the last 10 ms
+    """The part of an utterance (16 kHz) that is the voice: from the first to the last frame
     louder than the utterance's quietest tenth by SPOKEN_DB, and AROUND_MS either side.
 
     An utterance also carries the quiet around the word (300 ms before it, 260 ms after): in a
@@ -188,7 +190,7 @@ def spoken_span(samples: Samples) -> Samples:
     (bench/bank.py) and what is heard are all cut to this span, so all are alike. Steady noise
     alone, or digital silence, is kept whole.
     """
-    hop = 160
+    hop = 16 * SPAN_FRAME_MS  # samples at 16 kHz
     n = len(samples) // hop
     if n < 2:
         return samples
@@ -197,7 +199,7 @@ def spoken_span(samples: Samples) -> Samples:
     loud = np.flatnonzero(energy > np.percentile(energy, 10) + SPOKEN_DB)
     if not len(loud):
         return samples
-    around = AROUND_MS // 10
+    around = AROUND_MS // SPAN_FRAME_MS
     return samples[max(0, loud[0] - around) * hop:min(n, loud[-1] + 1 + around) * hop]
 
 
