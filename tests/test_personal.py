@@ -154,6 +154,25 @@ def test_what_is_heard_of_an_utterance_is_its_voice_not_the_quiet_or_steady_nois
     assert len(spoken_span(np.zeros(8000, np.int16))) == 8000
 
 
+def test_a_take_is_also_learnt_in_noise_that_goes_on_before_and_after_it() -> None:
+    """What is heard in a room where noise goes on keeps some of it around the word, so one of a
+    take's variants has the noise going on from before the take to after it, the take within."""
+    import numpy as np
+
+    from crampvoice.audio import read_wav, to_mono_16k
+    from crampvoice.listen.personal import NOISE_AROUND_S, _variants
+
+    take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
+    variants = _variants(take, np.random.default_rng(0))
+    assert np.array_equal(variants[0], take)
+    around = [v for v in variants if len(v) >= len(take) + 2 * 16000 * NOISE_AROUND_S[0]]
+    assert len(around) == 1
+    edge = int(16000 * NOISE_AROUND_S[0])
+    level = np.sqrt(np.mean(take.astype(float) ** 2))
+    for part in (around[0][:edge], around[0][-edge:]):  # noise before and after it, 0 to 10 dB under the take
+        assert level / 10 < np.sqrt(np.mean(part**2)) < 2 * level
+
+
 def test_sessions_saving_the_voice_model_at_the_same_moment_leave_one_of_them_whole(tmp_path: Path) -> None:
     """Two sessions that start just after new takes both build the model and save it as they finish."""
     from crampvoice.listen.hearing import _write

@@ -1,7 +1,8 @@
 """The person's own voice: a recogniser learnt in seconds from a few takes of each word.
 
-Every take, and three variants of it (10 % slower and faster; and in noise at 0 to 10 dB,
-since a voice in pain, in a noisy room, is not the calm voice that enrolled), becomes a
+Every take, and four variants of it (10 % slower and faster; in noise at 0 to 10 dB, since a
+voice in pain, in a noisy room, is not the calm voice that enrolled; and in noise that goes on
+before and after it, as it does in a room), becomes a
 sequence of frozen embeddings (embedding.py; `embed_take`, whose result hearing.py keeps
 beside the takes). Takes, negatives and what is heard are first cut to their voice
 (`spoken_span`), so that the quiet or noise around a word is not learnt as part of it. Two
@@ -53,7 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..core.commands import Command
-from .embedding import Embedder, Floats
+from .embedding import SAMPLE_RATE_HZ, Embedder, Floats
 from .recognizer import Heard
 
 ACCEPT = 0.6  # the head's probability a word needs
@@ -63,7 +64,8 @@ STEPS, LEARNING_RATE, L2 = 300, 0.05, 1e-3  # the head's training (Adam, class-b
 SPAN_FRAME_MS = 10  # `spoken_span` weighs an utterance's loudness 10 ms at a time ...
 SPOKEN_DB = 10.0  # ... and a frame this much louder than its quietest tenth is voice ...
 AROUND_MS = 100  # ... kept with this much either side of the first and last such frame
-VERSION = 4  # of the saved model; one saved by another version is built again from the takes
+NOISE_AROUND_S = (0.1, 0.4)  # a take's variant in noise that goes on this long before and after it
+VERSION = 5  # of the saved model; one saved by another version is built again from the takes
 
 Samples = npt.NDArray[np.int16]
 
@@ -242,18 +244,22 @@ def embed_take(take: Samples, embedder: Embedder) -> list[Floats]:
 
 
 def _variants(take: Samples, rng: np.random.Generator) -> list[npt.NDArray[np.float64]]:
-    """The take; 10 % slower and faster (pitch moving with pace); and in noise at 0 to 10 dB, as
-    in a noisy room."""
+    """The take; 10 % slower and faster (pitch moving with pace); in noise at 0 to 10 dB, as in a
+    noisy room; and in such noise going on from before the take to after it (NOISE_AROUND_S each
+    side), since what is heard in a room where noise goes on keeps some of it around the word."""
     x = np.asarray(take, np.float64)
-    variants = (x, _stretch(x, 0.9), _stretch(x, 1.1), x + _noise(x, rng, 0, 10))
+    before, after = (np.zeros(int(SAMPLE_RATE_HZ * rng.uniform(*NOISE_AROUND_S))) for _ in range(2))
+    around = np.concatenate([before, x, after])
+    variants = (x, _stretch(x, 0.9), _stretch(x, 1.1), x + _noise(x, len(x), rng, 0, 10),
+                around + _noise(x, len(around), rng, 0, 10))
     return [np.clip(v, -32768, 32767) for v in variants]
 
 
-def _noise(x: npt.NDArray[np.float64], rng: np.random.Generator, low_db: float,
+def _noise(x: npt.NDArray[np.float64], length: int, rng: np.random.Generator, low_db: float,
            high_db: float) -> npt.NDArray[np.float64]:
-    """White or pink noise as long as `x`, at a signal-to-noise ratio drawn from low_db to high_db."""
-    noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(x)))
-                         / np.sqrt(np.maximum(np.arange(len(x) // 2 + 1), 1) ** rng.integers(0, 2)), len(x))
+    """White or pink noise, `length` samples, at a signal-to-noise ratio to `x` drawn from low_db to high_db."""
+    noise = np.fft.irfft(np.fft.rfft(rng.standard_normal(length))
+                         / np.sqrt(np.maximum(np.arange(length // 2 + 1), 1) ** rng.integers(0, 2)), length)
     scaled: npt.NDArray[np.float64] = noise * np.sqrt(np.mean(x**2)) / (np.sqrt(np.mean(noise**2)) + 1e-9) \
         / 10 ** (rng.uniform(low_db, high_db) / 20)
     return scaled
