@@ -156,7 +156,7 @@ def test_what_is_heard_of_an_utterance_is_its_voice_not_the_quiet_or_steady_nois
 
 def test_a_take_is_also_learnt_in_noise_that_goes_on_before_and_after_it() -> None:
     """What is heard in a room where noise goes on keeps some of it around the word, so one of a
-    take's variants has the noise going on from before the take to after it, the take within."""
+    take's variants has noise going on from before the take to after it."""
     import numpy as np
 
     from crampvoice.audio import read_wav, to_mono_16k
