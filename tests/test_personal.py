@@ -160,14 +160,15 @@ def test_a_take_is_also_learnt_in_noise_that_goes_on_before_and_after_it() -> No
     import numpy as np
 
     from crampvoice.audio import read_wav, to_mono_16k
+    from crampvoice.listen.embedding import SAMPLE_RATE_HZ
     from crampvoice.listen.personal import NOISE_AROUND_S, _variants
 
     take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
     variants = _variants(take, np.random.default_rng(0))
     assert np.array_equal(variants[0], take)
-    around = [v for v in variants if len(v) >= len(take) + 2 * 16000 * NOISE_AROUND_S[0]]
+    edge = int(SAMPLE_RATE_HZ * NOISE_AROUND_S[0])  # the least noise there is on each side
+    around = [v for v in variants if len(v) >= len(take) + 2 * edge]
     assert len(around) == 1
-    edge = int(16000 * NOISE_AROUND_S[0])
     level = np.sqrt(np.mean(take.astype(float) ** 2))
     for part in (around[0][:edge], around[0][-edge:]):  # noise before and after it, 0 to 10 dB under the take
         assert level / 10 < np.sqrt(np.mean(part**2)) < 2 * level

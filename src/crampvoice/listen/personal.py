@@ -195,7 +195,7 @@ def spoken_span(samples: Samples) -> Samples:
     (bench/bank.py) and what is heard are all cut to this span, so all are alike. Steady noise
     alone, or digital silence, is kept whole.
     """
-    hop = 16 * SPAN_FRAME_MS  # samples at 16 kHz
+    hop = SAMPLE_RATE_HZ * SPAN_FRAME_MS // 1000
     n = len(samples) // hop
     if n < 2:
         return samples
