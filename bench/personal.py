@@ -10,7 +10,8 @@ other take goes through the same streaming path as the microphone (`listen.strea
 
 - right: the person's other takes of a taught word heard as its command (clean, and at 10 dB
   with speech-dev's room noise mixed in: over the take only, and all along, as in a room where
-  the noise goes on, from 1.5 s before the take to 1 s after it);
+  the noise goes on, from 1.5 s before the take to 1 s after it; and 20 and 30 dB softer than
+  taught, as from across the room or in a weak voice, over a quiet room's -65 dBFS);
 - "3 takes, more where unsure": as `teach` does, two more takes of each word the model built
   from three is unsure of (`PersonalModel.unsure`), then the model built again; every word is
   then heard on its takes after the fifth, so that all words are heard on the same takes;
@@ -59,9 +60,11 @@ DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight"
 SPEAKERS = ("george", "jackson", "lucas")
 COMMANDS = (Command.NEXT, Command.BACK, Command.REPEAT, Command.PAUSE, Command.RESUME, Command.STOP, Command.HELP)
 TAUGHT = len(COMMANDS)
-MEASURES = ("right", "right 10 dB", "right 10 dB, noise all along", "right: another person saying a taught word",
+MEASURES = ("right", "right 10 dB", "right 10 dB, noise all along", "right 20 dB softer, a quiet room",
+            "right 30 dB softer, a quiet room", "right: another person saying a taught word",
             "false: own other words", "false: other people's speech", "false: noise")
 ALONG_S = (1.5, 1.0)  # "noise all along": seconds of the same noise before and after the take
+QUIET_ROOM_DBFS, QUIET_S = -65.0, 0.5  # "softer": the room's pink noise, and seconds of it before and after
 
 
 def speech_dev(folder: Path) -> list[tuple[str, str, Audio]]:
@@ -89,6 +92,18 @@ def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator,
     gain = np.sqrt(np.mean(x**2) / (np.mean(n**2) + 1e-9)) / 10 ** (snr_db / 20)
     mixed = np.concatenate([np.zeros(before), x, np.zeros(after)]) + gain * n
     return Audio(np.clip(mixed, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
+
+
+def softer(audio: Audio, by_db: float, rng: np.random.Generator) -> Audio:
+    """`audio` `by_db` quieter, as from across the room or in a weak voice, in a quiet room (pink
+    noise at QUIET_ROOM_DBFS, from QUIET_S before the take to QUIET_S after it)."""
+    x = np.frombuffer(audio.pcm, "<i2").astype(np.float64) * 10 ** (-by_db / 20)
+    quiet = np.zeros(int(QUIET_S * audio.sample_rate_hz))
+    x = np.concatenate([quiet, x, quiet])
+    room = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(x))) / np.sqrt(np.maximum(np.arange(len(x) // 2 + 1), 1)),
+                        len(x))
+    room *= 32768 * 10 ** (QUIET_ROOM_DBFS / 20) / np.sqrt(np.mean(room**2))
+    return Audio(np.clip(x + room, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
 
 
 def heard_as(recognizer: Recognizer, audio: Audio) -> Command | None:
@@ -143,6 +158,7 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
     then hear every other take, the untaught digits and others."""
     rng = np.random.default_rng(seed)
     along_rng = np.random.default_rng(seed + 1000)  # its own: the other measures draw as they always did
+    room_rng = np.random.default_rng(seed + 2000)  # the same
     digits = rng.permutation(10)
     taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
     order = {int(d): rng.permutation(50) for d in taught}
@@ -183,6 +199,9 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
             hits["right 10 dB"].append(heard_as(personal, noisy(audio, noise, 10, rng)) is command)
             along = noisy(audio, noise, 10, along_rng, ALONG_S)
             hits["right 10 dB, noise all along"].append(heard_as(personal, along) is command)
+            for by_db in (20, 30):
+                quieter = softer(audio, by_db, room_rng)
+                hits[f"right {by_db} dB softer, a quiet room"].append(heard_as(personal, quieter) is command)
     for d in untaught:
         hits["false: own other words"] += [heard_as(personal, run.clip(int(d), speaker, t)) is not None
                                            for t in range(50)]
