@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import json
 import shutil
@@ -10,6 +11,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from crampvoice.core.commands import Command, Vocabulary
@@ -57,6 +60,75 @@ def test_talk_that_goes_on_is_dropped_and_nothing_starts_until_it_is_quiet() -> 
     marks = push(endpointer(longest_ms=400), "x" * 60 + "....." + "xxxx" + "." * 13)
     assert [m for _, m, _ in marks] == [Mark.START, Mark.TOO_LONG, Mark.START, Mark.END]
     assert marks[2][0] == 60 + 5 + 2  # a new start only after a quiet window
+
+
+def pink_room(length: int, dbfs: float, rng: np.random.Generator) -> npt.NDArray[np.float64]:
+    """A room's steady pink noise at `dbfs` (its level over the whole stretch)."""
+    spectrum = np.fft.rfft(rng.standard_normal(length)) / np.sqrt(np.maximum(np.arange(length // 2 + 1), 1))
+    noise: npt.NDArray[np.float64] = np.fft.irfft(spectrum, length)
+    noise *= 32768 * 10 ** (dbfs / 20) / np.sqrt(np.mean(noise**2))
+    return noise
+
+
+def test_a_quiet_room_is_heard_boosted_toward_an_ordinary_one_and_a_louder_room_as_it_is() -> None:
+    from crampvoice.listen.endpoint import FRAME_BYTES, MOST_BOOST_DB, QUIET_ROOM_DBFS, ROOM_FRAMES, QuietRoom
+
+    def level_db(frame: bytes) -> float:
+        x = np.frombuffer(frame, "<i2").astype(float)
+        return float(10 * np.log10(np.mean(x * x) / 32768**2))
+
+    def frame_at(dbfs: float) -> bytes:
+        return np.full(FRAME_BYTES // 2, 32768 * 10 ** (dbfs / 20)).astype("<i2").tobytes()
+
+    room = QuietRoom()
+    for _ in range(ROOM_FRAMES):
+        assert level_db(room.boost(frame_at(-65))) == pytest.approx(QUIET_ROOM_DBFS, abs=0.2)  # 10 dB up
+    for _ in range(5):
+        assert level_db(room.boost(frame_at(-45))) == pytest.approx(-35, abs=0.2)  # a word over it: the same boost
+    for _ in range(ROOM_FRAMES):  # the room got louder (a tap turned on): within a second it is heard as it is
+        room.boost(frame_at(-40))
+    assert room.boost(frame_at(-30)) == frame_at(-30)
+
+    hushed = QuietRoom()
+    for _ in range(ROOM_FRAMES):
+        hushed.boost(frame_at(-78))
+    assert level_db(hushed.boost(frame_at(-78))) == pytest.approx(level_db(frame_at(-78)) + MOST_BOOST_DB, abs=0.2)
+
+    loud = QuietRoom()
+    for dbfs in (-40, -20, -45):
+        assert loud.boost(frame_at(dbfs)) == frame_at(dbfs)  # never turned down
+    muted = QuietRoom()
+    for _ in range(ROOM_FRAMES):
+        muted.boost(frame_at(-65))
+    for _ in range(3):  # digital silence is no room: the microphone was muted; what follows is a room afresh
+        assert muted.boost(bytes(FRAME_BYTES)) == bytes(FRAME_BYTES)
+    assert muted.boost(frame_at(-40)) == frame_at(-40)
+
+
+def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_made_louder() -> None:
+    """The detector alone misses much of a word 30 dB softer than usual (the phone across the
+    room, a weak voice); boosted over a quiet room it hears more of it, and over a louder room,
+    where a boost would make noise speech, it hears exactly what the detector alone hears."""
+    import numpy as np
+    import webrtcvad
+
+    from crampvoice.audio import Audio, read_wav, to_mono_16k
+    from crampvoice.listen.endpoint import SAMPLE_RATE_HZ, webrtc_vad
+    from crampvoice.listen.stream import frames
+
+    rng = np.random.default_rng(0)
+    voiced: collections.Counter[tuple[str, float]] = collections.Counter()
+    for room_dbfs in (-65.0, -40.0):
+        for take in sorted((DATA / "personal").glob("*.wav")):
+            said = np.frombuffer(to_mono_16k(read_wav(take)).pcm, "<i2") * 10 ** (-30 / 20)
+            x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
+            x = x + pink_room(len(x), room_dbfs, rng)
+            heard = list(frames(Audio(np.clip(x, -32768, 32767).astype("<i2").tobytes(), SAMPLE_RATE_HZ)))
+            alone = webrtcvad.Vad(2)
+            voiced["ours", room_dbfs] += sum(map(webrtc_vad(), heard))
+            voiced["alone", room_dbfs] += sum(alone.is_speech(f, SAMPLE_RATE_HZ) for f in heard)
+    assert voiced["ours", -65.0] >= 1.3 * voiced["alone", -65.0]
+    assert voiced["ours", -40.0] == voiced["alone", -40.0]
 
 
 def test_the_grammar_offers_each_phrase_once_or_else_a_loop_of_phones() -> None:
