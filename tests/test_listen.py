@@ -109,7 +109,6 @@ def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_
     """The detector alone misses much of a word 30 dB softer than usual (the phone across the
     room, a weak voice); boosted over a quiet room it hears more of it, and over a louder room,
     where a boost would make noise speech, it hears exactly what the detector alone hears."""
-    import numpy as np
     import webrtcvad
 
     from crampvoice.audio import Audio, read_wav, to_mono_16k

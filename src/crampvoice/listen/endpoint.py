@@ -9,7 +9,8 @@ webrtcvad's decision depends on how loud a frame is, not only on how far it stan
 room: a word said 30 dB softer than usual (the phone across the room, a weak voice) over a
 quiet room is mostly not heard as speech. So in a quiet room the detector hears every frame
 boosted until the room's floor is at QUIET_ROOM_DBFS (`QuietRoom`); a louder room is heard as
-it is, since turning it down would make the detector miss words in noise.
+it is, since turning it down would make the detector miss words in noise. With the person's
+model, words said 30 dB softer than taught went from 48 % to 65 % heard (bench/personal.py).
 """
 
 from __future__ import annotations
