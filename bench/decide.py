@@ -73,7 +73,7 @@ Outcome = tuple[bool, bool, float | None]  # a command was said; the command sai
 
 def decide(recognizer: Recognizer, audio: Audio, expected: Command | None, end_ms: float) -> Outcome:
     """The first command acted on in `audio`, through the microphone's path."""
-    listener = Listener(recognizer, Endpointer(webrtc_vad()))
+    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
     for frame in frames_ending_quiet(audio):
         started = time.perf_counter()
         decision = listener.push(frame)

@@ -57,7 +57,7 @@ def stream(pieces: list[Audio], rng: np.random.Generator) -> Audio:
 
 def accepts(recognizer: Recognizer, audio: Audio) -> int:
     """Commands acted on in one long stream, heard as the microphone hears it."""
-    listener = Listener(recognizer, Endpointer(webrtc_vad()))
+    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
     return sum(1 for frame in frames_ending_quiet(audio)
                if (d := listener.push(frame)) is not None and d.heard.command is not None)
 

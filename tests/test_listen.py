@@ -18,6 +18,7 @@ import pytest
 from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.listen.endpoint import FRAME_BYTES, Endpointer, Mark, Timing
 from crampvoice.listen.grammar import jsgf
+from crampvoice.listen.recognizer import Heard
 
 DATA = Path(__file__).parent / "data"
 CORPUS = DATA / "corpus"
@@ -68,6 +69,24 @@ def pink_room(length: int, dbfs: float, rng: np.random.Generator) -> npt.NDArray
     noise: npt.NDArray[np.float64] = np.fft.irfft(spectrum, length)
     noise *= 32768 * 10 ** (dbfs / 20) / np.sqrt(np.mean(noise**2))
     return noise
+
+
+class Fed:
+    """A recogniser that keeps what it is fed and takes it as no command."""
+
+    def __init__(self, quiet_room: bool = False) -> None:
+        self.quiet_room = quiet_room
+        self.pcm = bytearray()
+
+    def expect(self, commands: Iterable[Command]) -> None: ...
+    def begin(self) -> None:
+        self.pcm = bytearray()
+
+    def feed(self, frame: bytes) -> None:
+        self.pcm += frame
+
+    def end(self) -> Heard:
+        return Heard(None, "weather", 0.2)
 
 
 def test_a_quiet_room_is_heard_boosted_toward_an_ordinary_one_and_a_louder_room_as_it_is() -> None:
@@ -124,10 +143,34 @@ def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_
             x = x + pink_room(len(x), room_dbfs, rng)
             heard = list(frames(Audio(np.clip(x, -32768, 32767).astype("<i2").tobytes(), SAMPLE_RATE_HZ)))
             alone = webrtcvad.Vad(2)
-            voiced["ours", room_dbfs] += sum(map(webrtc_vad(), heard))
+            voiced["ours", room_dbfs] += sum(map(webrtc_vad(quiet_room=True), heard))
+            voiced["general", room_dbfs] += sum(map(webrtc_vad(), heard))
             voiced["alone", room_dbfs] += sum(alone.is_speech(f, SAMPLE_RATE_HZ) for f in heard)
     assert voiced["ours", -65.0] >= 1.3 * voiced["alone", -65.0]
     assert voiced["ours", -40.0] == voiced["alone", -40.0]
+    assert voiced["general", -65.0] == voiced["alone", -65.0]  # the general recogniser's: webrtcvad alone
+
+
+def test_the_person_s_voice_is_heard_with_a_quiet_room_boosted_and_the_general_recogniser_without() -> None:
+    """Each recogniser says how its detector hears a quiet room: the person's model with the boost
+    (their takes are cut with it), pocketsphinx and its verifier as they were tuned, without."""
+    from crampvoice.audio import Audio, read_wav, to_mono_16k
+    from crampvoice.listen.endpoint import SAMPLE_RATE_HZ
+    from crampvoice.listen.hearing import Combined
+    from crampvoice.listen.personal import PersonalRecognizer
+    from crampvoice.listen.sphinx import SphinxRecognizer
+    from crampvoice.listen.stream import recognize
+    from crampvoice.listen.verifier import VerifiedRecognizer
+
+    said = np.frombuffer(to_mono_16k(read_wav(DATA / "personal" / "7_george_10.wav")).pcm, "<i2") * 10 ** (-30 / 20)
+    x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
+    soft = Audio(np.clip(x + pink_room(len(x), -65, np.random.default_rng(0)), -32768, 32767).astype("<i2").tobytes(),
+                 SAMPLE_RATE_HZ)
+    heard = {quiet_room: recognize(soft, Fed(quiet_room)) for quiet_room in (True, False)}
+    fed = {k: len(d.utterance.pcm) if d is not None and d.utterance is not None else 0 for k, d in heard.items()}
+    assert fed[True] > fed[False] > 0  # more of the soft word, with the boost
+    assert PersonalRecognizer.quiet_room and Combined.quiet_room
+    assert not SphinxRecognizer.quiet_room and not VerifiedRecognizer.quiet_room
 
 
 def test_the_grammar_offers_each_phrase_once_or_else_a_loop_of_phones() -> None:
@@ -250,22 +293,7 @@ def test_a_persons_own_words_are_heard_and_unknown_ones_are_named() -> None:
 def test_the_utterance_decided_on_is_kept_with_the_decision_as_the_recogniser_was_fed_it() -> None:
     from crampvoice.listen.endpoint import webrtc_vad
     from crampvoice.listen.files import read_audio
-    from crampvoice.listen.recognizer import Heard
     from crampvoice.listen.stream import Listener, frames_ending_quiet
-
-    class Fed:
-        def __init__(self) -> None:
-            self.pcm = bytearray()
-
-        def expect(self, commands: Iterable[Command]) -> None: ...
-        def begin(self) -> None:
-            self.pcm = bytearray()
-
-        def feed(self, frame: bytes) -> None:
-            self.pcm += frame
-
-        def end(self) -> Heard:
-            return Heard(None, "weather", 0.2)
 
     fed = Fed()
     listener = Listener(fed, Endpointer(webrtc_vad()))

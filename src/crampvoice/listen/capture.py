@@ -126,7 +126,7 @@ def _pulse_stream() -> Any:
 
 def record_utterance(capture: Capture, wait_s: float, cancelled: Callable[[], bool]) -> Audio | None:
     """One utterance from the microphone: None if nobody spoke within `wait_s`, or if cancelled."""
-    endpointer = Endpointer(webrtc_vad(), TAKE_TIMING)
+    endpointer = Endpointer(webrtc_vad(quiet_room=True), TAKE_TIMING)  # a take: as the person's voice is heard
 
     def heard() -> Iterator[bytes]:
         waited_ms = 0

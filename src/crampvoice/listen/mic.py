@@ -67,7 +67,7 @@ class MicrophoneSource:
                  device: int | None = None, unheard_dir: Path | None = None) -> None:
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self.recognizer = recognizer
-        self._listener = Listener(recognizer, Endpointer(webrtc_vad()))
+        self._listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
         self._quiet_since = quiet_since
         self._stop = threading.Event()
         self._failing = threading.Lock()

@@ -84,7 +84,7 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
 
     Each file gets a voice-activity detector of its own: webrtcvad adapts to what it has heard.
     """
-    listener = Listener(recognizer, Endpointer(webrtc_vad()))
+    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
     last = None
     for frame in frames_ending_quiet(audio, tail_ms):
         decision = listener.push(frame)
@@ -97,8 +97,9 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
     return last
 
 
-def longest_utterance(audio: Audio, timing: Timing) -> Audio | None:
-    """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance
-    (a take is learnt from exactly what will be heard); None if there is no speech."""
-    return max(utterances(frames_ending_quiet(audio), Endpointer(webrtc_vad(), timing)),
+def longest_utterance(audio: Audio, timing: Timing, *, quiet_room: bool) -> Audio | None:
+    """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance for
+    a recogniser with this `quiet_room` (so that it learns from exactly what it will hear); None
+    if there is no speech."""
+    return max(utterances(frames_ending_quiet(audio), Endpointer(webrtc_vad(quiet_room=quiet_room), timing)),
                key=lambda u: len(u.pcm), default=None)

@@ -102,7 +102,7 @@ def add(audio: Audio, command: Command | None, word: str, root: Path | None = No
 def spoken_part(audio: Audio) -> Audio | None:
     """The word in a recording, cut where the microphone path cuts an utterance (so a take is learnt
     from exactly what will be heard); None if there is no speech in it."""
-    return longest_utterance(audio, TAKE_TIMING)
+    return longest_utterance(audio, TAKE_TIMING, quiet_room=True)  # as the person's voice is heard
 
 
 def remove(word: str, root: Path | None = None) -> list[Path]:
