@@ -60,7 +60,6 @@ from speech import ms  # noqa: E402
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
-from crampvoice.listen.endpoint import Endpointer, webrtc_vad  # noqa: E402
 from crampvoice.listen.hearing import recognizer_for  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
@@ -73,7 +72,7 @@ Outcome = tuple[bool, bool, float | None]  # a command was said; the command sai
 
 def decide(recognizer: Recognizer, audio: Audio, expected: Command | None, end_ms: float) -> Outcome:
     """The first command acted on in `audio`, through the microphone's path."""
-    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
+    listener = Listener(recognizer)
     for frame in frames_ending_quiet(audio):
         started = time.perf_counter()
         decision = listener.push(frame)

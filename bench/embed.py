@@ -30,10 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from speech import ms  # noqa: E402
 
+from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio  # noqa: E402
-from crampvoice.listen.stream import longest_utterance  # noqa: E402
-from crampvoice.listen.takes import TAKE_TIMING  # noqa: E402
 
 
 def cpu_s(embedder: Embedder, samples: np.ndarray) -> tuple[float, np.ndarray]:
@@ -49,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     utterances = []
     for path in sorted((ROOT / "tests" / "data").rglob("*.wav")):
-        cut = longest_utterance(read_audio(path), TAKE_TIMING, quiet_room=True)  # as a take is cut
+        cut = takes.spoken_part(read_audio(path))  # as a take is cut
         if cut is not None:
             utterances.append(np.frombuffer(cut.pcm, dtype="<i2"))
     ways = {"plain kernels (the wheel as it comes)": Embedder(xnnpack=False), "XNNPACK (crampvoice)": Embedder()}

@@ -36,7 +36,6 @@ from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Vocabulary  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
-from crampvoice.listen.endpoint import Endpointer, webrtc_vad  # noqa: E402
 from crampvoice.listen.hearing import build_from_takes  # noqa: E402
 from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
@@ -57,7 +56,7 @@ def stream(pieces: list[Audio], rng: np.random.Generator) -> Audio:
 
 def accepts(recognizer: Recognizer, audio: Audio) -> int:
     """Commands acted on in one long stream, heard as the microphone hears it."""
-    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
+    listener = Listener(recognizer)
     return sum(1 for frame in frames_ending_quiet(audio)
                if (d := listener.push(frame)) is not None and d.heard.command is not None)
 

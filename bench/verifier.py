@@ -41,7 +41,7 @@ import corpus  # noqa: E402
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import PHRASES, normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
-from crampvoice.listen.endpoint import Timing  # noqa: E402
+from crampvoice.listen.endpoint import Endpointer, webrtc_vad  # noqa: E402
 from crampvoice.listen.personal import _train, _unit  # noqa: E402
 from crampvoice.listen.stream import longest_utterance  # noqa: E402
 from crampvoice.listen.verifier import OTHER, VerifiedRecognizer, Verifier, pool  # noqa: E402
@@ -92,7 +92,7 @@ def synthetic(cache: Path, seed: int = 11) -> list[Example]:
                                  int(rng.integers(120, 220)), int(rng.integers(25, 75)))
         kind = NOISES[rng.integers(len(NOISES))]
         audio, _ = corpus.mix(say(text, speaker), kind, float(rng.uniform(5, 25)) if kind else None, seed=i)
-        utterance = longest_utterance(audio, Timing(), quiet_room=VerifiedRecognizer.quiet_room)
+        utterance = longest_utterance(audio, Endpointer(webrtc_vad(quiet_room=VerifiedRecognizer.quiet_room)))
         if utterance is not None:
             out.append(Example(embedder.embed(np.frombuffer(utterance.pcm, dtype="<i2")), label, False, ""))
     cache.mkdir(parents=True, exist_ok=True)

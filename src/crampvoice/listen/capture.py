@@ -21,9 +21,9 @@ from typing import Any
 from ..audio import Audio
 from ..core.errors import DeviceError
 from ..speak.player import quiet_alsa
-from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, webrtc_vad
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
 from .stream import utterances
-from .takes import TAKE_TIMING
+from .takes import take_endpointer
 
 # Two frames a read: 0.6 % of a core where one a read took 1.3 % (waking 50 times a second),
 # for at most 20 ms more before an utterance's end is seen.
@@ -126,7 +126,7 @@ def _pulse_stream() -> Any:
 
 def record_utterance(capture: Capture, wait_s: float, cancelled: Callable[[], bool]) -> Audio | None:
     """One utterance from the microphone: None if nobody spoke within `wait_s`, or if cancelled."""
-    endpointer = Endpointer(webrtc_vad(quiet_room=True), TAKE_TIMING)  # a take: as the person's voice is heard
+    endpointer = take_endpointer()
 
     def heard() -> Iterator[bytes]:
         waited_ms = 0

@@ -20,7 +20,6 @@ from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
 from ..watchdog import Stall
 from . import unheard
 from .capture import Capture, sounddevice
-from .endpoint import Endpointer, webrtc_vad
 from .recognizer import Recognizer
 from .stream import Decision, Listener
 
@@ -67,7 +66,7 @@ class MicrophoneSource:
                  device: int | None = None, unheard_dir: Path | None = None) -> None:
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self.recognizer = recognizer
-        self._listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
+        self._listener = Listener(recognizer)
         self._quiet_since = quiet_since
         self._stop = threading.Event()
         self._failing = threading.Lock()

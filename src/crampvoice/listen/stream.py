@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
-from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, Timing, webrtc_vad
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, webrtc_vad
 from .recognizer import Heard, Recognizer
 
 
@@ -18,9 +18,11 @@ class Decision:
 
 
 class Listener:
-    def __init__(self, recognizer: Recognizer, endpointer: Endpointer) -> None:
+    def __init__(self, recognizer: Recognizer, endpointer: Endpointer | None = None) -> None:
+        """`endpointer`: by default the one the recogniser asks for (its detector hears a quiet room
+        boosted or not, `Recognizer.quiet_room`)."""
         self.recognizer = recognizer
-        self.endpointer = endpointer
+        self.endpointer = endpointer or Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room))
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
 
@@ -84,7 +86,7 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
 
     Each file gets a voice-activity detector of its own: webrtcvad adapts to what it has heard.
     """
-    listener = Listener(recognizer, Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room)))
+    listener = Listener(recognizer)
     last = None
     for frame in frames_ending_quiet(audio, tail_ms):
         decision = listener.push(frame)
@@ -97,9 +99,9 @@ def recognize(audio: Audio, recognizer: Recognizer, tail_ms: int = 400) -> Decis
     return last
 
 
-def longest_utterance(audio: Audio, timing: Timing, *, quiet_room: bool) -> Audio | None:
-    """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance for
-    a recogniser with this `quiet_room` (so that it learns from exactly what it will hear); None
-    if there is no speech."""
-    return max(utterances(frames_ending_quiet(audio), Endpointer(webrtc_vad(quiet_room=quiet_room), timing)),
+def longest_utterance(audio: Audio, endpointer: Endpointer) -> Audio | None:
+    """The longest stretch of speech in `audio`, cut as the microphone path cuts an utterance with
+    `endpointer` (so that a recogniser learns from exactly what it will hear); None if there is
+    no speech."""
+    return max(utterances(frames_ending_quiet(audio), endpointer),
                key=lambda u: len(u.pcm), default=None)

@@ -22,7 +22,8 @@ from ..audio import Audio, read_wav, to_mono_16k, write_wav
 from ..core.commands import Command, normalise
 from ..core.errors import SettingsError
 from ..settings import person_dir
-from .endpoint import Timing
+from .endpoint import Endpointer, Timing, webrtc_vad
+from .personal import PersonalRecognizer
 from .stream import longest_utterance
 
 OTHER = "other"  # the folder of takes that are no command
@@ -102,7 +103,13 @@ def add(audio: Audio, command: Command | None, word: str, root: Path | None = No
 def spoken_part(audio: Audio) -> Audio | None:
     """The word in a recording, cut where the microphone path cuts an utterance (so a take is learnt
     from exactly what will be heard); None if there is no speech in it."""
-    return longest_utterance(audio, TAKE_TIMING, quiet_room=True)  # as the person's voice is heard
+    return longest_utterance(audio, take_endpointer())
+
+
+def take_endpointer() -> Endpointer:
+    """Where a take starts and ends: as the person's voice is heard, its detector too, but a take
+    may be a phrase longer than a command."""
+    return Endpointer(webrtc_vad(quiet_room=PersonalRecognizer.quiet_room), TAKE_TIMING)
 
 
 def remove(word: str, root: Path | None = None) -> list[Path]:
