@@ -64,7 +64,7 @@ MEASURES = ("right", "right 10 dB", "right 10 dB, noise all along", "right 20 dB
             "right 30 dB softer, a quiet room", "right: another person saying a taught word",
             "false: own other words", "false: other people's speech", "false: noise")
 ALONG_S = (1.5, 1.0)  # "noise all along": seconds of the same noise before and after the take
-QUIET_ROOM_DBFS, QUIET_S = -65.0, 0.5  # "softer": the room's pink noise, and seconds of it before and after
+ROOM_DBFS, ROOM_S = -65.0, 0.5  # "softer": the quiet room's pink noise, and seconds of it before and after the take
 
 
 def speech_dev(folder: Path) -> list[tuple[str, str, Audio]]:
@@ -96,13 +96,13 @@ def noisy(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator,
 
 def softer(audio: Audio, by_db: float, rng: np.random.Generator) -> Audio:
     """`audio` `by_db` quieter, as from across the room or in a weak voice, in a quiet room (pink
-    noise at QUIET_ROOM_DBFS, from QUIET_S before the take to QUIET_S after it)."""
+    noise at ROOM_DBFS, from ROOM_S before the take to ROOM_S after it)."""
     x = np.frombuffer(audio.pcm, "<i2").astype(np.float64) * 10 ** (-by_db / 20)
-    quiet = np.zeros(int(QUIET_S * audio.sample_rate_hz))
+    quiet = np.zeros(int(ROOM_S * audio.sample_rate_hz))
     x = np.concatenate([quiet, x, quiet])
     room = np.fft.irfft(np.fft.rfft(rng.standard_normal(len(x))) / np.sqrt(np.maximum(np.arange(len(x) // 2 + 1), 1)),
                         len(x))
-    room *= 32768 * 10 ** (QUIET_ROOM_DBFS / 20) / np.sqrt(np.mean(room**2))
+    room *= 32768 * 10 ** (ROOM_DBFS / 20) / np.sqrt(np.mean(room**2))
     return Audio(np.clip(x + room, -32768, 32767).astype("<i2").tobytes(), audio.sample_rate_hz)
 
 
