@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
+from crampvoice.audio import Audio, read_wav, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.listen.endpoint import FRAME_BYTES, Endpointer, Mark, Timing
+from crampvoice.listen.endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, Mark, Timing
 from crampvoice.listen.grammar import jsgf
 from crampvoice.listen.recognizer import Heard
 
@@ -63,12 +63,15 @@ def test_talk_that_goes_on_is_dropped_and_nothing_starts_until_it_is_quiet() -> 
     assert marks[2][0] == 60 + 5 + 2  # a new start only after a quiet window
 
 
-def pink_room(length: int, dbfs: float, rng: np.random.Generator) -> npt.NDArray[np.float64]:
-    """A room's steady pink noise at `dbfs` (its level over the whole stretch)."""
-    spectrum = np.fft.rfft(rng.standard_normal(length)) / np.sqrt(np.maximum(np.arange(length // 2 + 1), 1))
-    noise: npt.NDArray[np.float64] = np.fft.irfft(spectrum, length)
-    noise *= 32768 * 10 ** (dbfs / 20) / np.sqrt(np.mean(noise**2))
-    return noise
+def softly(take: Path, room_dbfs: float, rng: np.random.Generator) -> Audio:
+    """`take` said 30 dB softer than it was recorded, in a room's steady pink noise at `room_dbfs`
+    from half a second before it to half a second after."""
+    said = np.frombuffer(to_mono_16k(read_wav(take)).pcm, "<i2") * 10 ** (-30 / 20)
+    x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
+    spectrum = np.fft.rfft(rng.standard_normal(len(x))) / np.sqrt(np.maximum(np.arange(len(x) // 2 + 1), 1))
+    room = np.fft.irfft(spectrum, len(x))
+    x += room * 32768 * 10 ** (room_dbfs / 20) / np.sqrt(np.mean(room**2))
+    return Audio(np.clip(x, -32768, 32767).astype("<i2").tobytes(), SAMPLE_RATE_HZ)
 
 
 class Fed:
@@ -130,18 +133,14 @@ def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_
     where a boost would make noise speech, it hears exactly what the detector alone hears."""
     import webrtcvad
 
-    from crampvoice.audio import Audio, read_wav, to_mono_16k
-    from crampvoice.listen.endpoint import SAMPLE_RATE_HZ, webrtc_vad
+    from crampvoice.listen.endpoint import webrtc_vad
     from crampvoice.listen.stream import frames
 
     rng = np.random.default_rng(0)
     voiced: collections.Counter[tuple[str, float]] = collections.Counter()
     for room_dbfs in (-65.0, -40.0):
         for take in sorted((DATA / "personal").glob("*.wav")):
-            said = np.frombuffer(to_mono_16k(read_wav(take)).pcm, "<i2") * 10 ** (-30 / 20)
-            x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
-            x = x + pink_room(len(x), room_dbfs, rng)
-            heard = list(frames(Audio(np.clip(x, -32768, 32767).astype("<i2").tobytes(), SAMPLE_RATE_HZ)))
+            heard = list(frames(softly(take, room_dbfs, rng)))
             alone = webrtcvad.Vad(2)
             voiced["ours", room_dbfs] += sum(map(webrtc_vad(quiet_room=True), heard))
             voiced["general", room_dbfs] += sum(map(webrtc_vad(), heard))
@@ -154,18 +153,13 @@ def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_
 def test_the_person_s_voice_is_heard_with_a_quiet_room_boosted_and_the_general_recogniser_without() -> None:
     """Each recogniser says how its detector hears a quiet room: the person's model with the boost
     (their takes are cut with it), pocketsphinx and its verifier as they were tuned, without."""
-    from crampvoice.audio import Audio, read_wav, to_mono_16k
-    from crampvoice.listen.endpoint import SAMPLE_RATE_HZ
     from crampvoice.listen.hearing import Combined
     from crampvoice.listen.personal import PersonalRecognizer
     from crampvoice.listen.sphinx import SphinxRecognizer
     from crampvoice.listen.stream import recognize
     from crampvoice.listen.verifier import VerifiedRecognizer
 
-    said = np.frombuffer(to_mono_16k(read_wav(DATA / "personal" / "7_george_10.wav")).pcm, "<i2") * 10 ** (-30 / 20)
-    x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
-    soft = Audio(np.clip(x + pink_room(len(x), -65, np.random.default_rng(0)), -32768, 32767).astype("<i2").tobytes(),
-                 SAMPLE_RATE_HZ)
+    soft = softly(DATA / "personal" / "7_george_10.wav", -65.0, np.random.default_rng(0))
     heard = {quiet_room: recognize(soft, Fed(quiet_room)) for quiet_room in (True, False)}
     fed = {k: len(d.utterance.pcm) if d is not None and d.utterance is not None else 0 for k, d in heard.items()}
     assert fed[True] > fed[False] > 0  # more of the soft word, with the boost
