@@ -34,7 +34,7 @@ right at 0.0% (0/102) taken, p50 79 / p95 140 ms; the threshold chosen, 0.03. La
 day, with the embedding on XNNPACK: the same figures, the verifier's time p50 19 / p95 23 ms.
 
 On 2026-12-03, with `--floors 0.5 0.6` and the voice-activity detector hearing a quiet room
-boosted (endpoint.QuietRoom) for every recogniser, the verifier trained again on the boosted
+boosted (endpoint.Room) for every recogniser, the verifier trained again on the boosted
 cuts in each fold: pocketsphinx alone 68.2% (58/85) / 3.9% (4/102), with the verifier 71.8%
 (61/85) / 0.0%, the threshold chosen 0.1. The same day without the boost: 69.4% / 2.9% and
 75.3% / 0.0%, as before. So pocketsphinx and its verifier hear without it

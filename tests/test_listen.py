@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import csv
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 from crampvoice.audio import Audio, read_wav, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.listen.endpoint import FRAME_BYTES, SAMPLE_RATE_HZ, Endpointer, Mark, Timing
+from crampvoice.listen.endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, Timing, Voice
 from crampvoice.listen.grammar import jsgf
 from crampvoice.listen.recognizer import Heard
 
@@ -25,27 +26,36 @@ CORPUS = DATA / "corpus"
 HUMAN = DATA / "human"
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 
-VOICED, QUIET = b"\x01" * FRAME_BYTES, b"\x00" * FRAME_BYTES
+FRAMES = {"x": Voice.SPEECH, "f": Voice.FAINT, ".": Voice.NONE}
 
 
 def push(endpointer: Endpointer, pattern: str) -> list[tuple[int, Mark, int]]:
-    """Feed frames ('x' voiced, '.' not); (frame index, mark, frames given) for each start/end."""
+    """Feed frames ('x' voiced, 'f' voiced but faint, '.' not); (frame index, mark, frames given)
+    for each start/end."""
     marks: list[tuple[int, Mark, int]] = []
     for i, c in enumerate(pattern):
-        step = endpointer.push(VOICED if c == "x" else QUIET)
+        step = endpointer.push(c.encode() * FRAME_BYTES)
         if step is not None and step.mark is not Mark.CONTINUE:
             marks.append((i, step.mark, len(step.frames)))
     return marks
 
 
 def endpointer(**timing: int) -> Endpointer:
-    return Endpointer(lambda frame: frame == VOICED, Timing(**timing))
+    return Endpointer(lambda frame: FRAMES[frame[:1].decode()], Timing(**timing))
 
 
 def test_an_utterance_starts_on_three_voiced_frames_of_five_with_its_lead_in_kept() -> None:
     marks = push(endpointer(), "." * 20 + "x.x" + "x" * 10 + "." * 13)
     assert marks[0] == (23, Mark.START, 15)  # 300 ms kept: the onset is not lost
     assert marks[1] == (23 + 10 + 12, Mark.END, 1)  # 250 ms quiet ends it
+
+
+def test_faint_voice_starts_an_utterance_but_does_not_hold_it_open() -> None:
+    """webrtcvad's hangover after a word, at the room's floor, is no voice: the end comes as soon
+    as it would have in quiet."""
+    marks = push(endpointer(), "." * 20 + "fxf" + "x" * 10 + "f" * 12 + "." * 5)
+    assert marks[0] == (22, Mark.START, 15)  # three voiced of five, faint or not
+    assert marks[1] == (22 + 11 + 12, Mark.END, 1)
 
 
 def test_a_click_or_two_is_not_an_utterance() -> None:
@@ -63,10 +73,10 @@ def test_talk_that_goes_on_is_dropped_and_nothing_starts_until_it_is_quiet() -> 
     assert marks[2][0] == 60 + 5 + 2  # a new start only after a quiet window
 
 
-def softly(take: Path, room_dbfs: float, rng: np.random.Generator) -> Audio:
-    """`take` said 30 dB softer than it was recorded, in a room's steady pink noise at `room_dbfs`
-    from half a second before it to half a second after."""
-    said = np.frombuffer(to_mono_16k(read_wav(take)).pcm, "<i2") * 10 ** (-30 / 20)
+def softly(take: Path, room_dbfs: float, rng: np.random.Generator, by_db: float = 30) -> Audio:
+    """`take` said `by_db` softer than it was recorded, in a room's steady pink noise at
+    `room_dbfs` from half a second before it to half a second after."""
+    said = np.frombuffer(to_mono_16k(read_wav(take)).pcm, "<i2") * 10 ** (-by_db / 20)
     x = np.concatenate([np.zeros(SAMPLE_RATE_HZ // 2), said, np.zeros(SAMPLE_RATE_HZ // 2)])
     spectrum = np.fft.rfft(rng.standard_normal(len(x))) / np.sqrt(np.maximum(np.arange(len(x) // 2 + 1), 1))
     room = np.fft.irfft(spectrum, len(x))
@@ -93,7 +103,7 @@ class Fed:
 
 
 def test_a_quiet_room_is_heard_boosted_toward_an_ordinary_one_and_a_louder_room_as_it_is() -> None:
-    from crampvoice.listen.endpoint import FRAME_BYTES, MOST_BOOST_DB, QUIET_ROOM_DBFS, ROOM_FRAMES, QuietRoom
+    from crampvoice.listen.endpoint import KNOWN_FRAMES, MOST_BOOST_DB, QUIET_ROOM_DBFS, ROOM_FRAMES, Room
 
     def level_db(frame: bytes) -> float:
         x = np.frombuffer(frame, "<i2").astype(float)
@@ -102,29 +112,38 @@ def test_a_quiet_room_is_heard_boosted_toward_an_ordinary_one_and_a_louder_room_
     def frame_at(dbfs: float) -> bytes:
         return np.full(FRAME_BYTES // 2, 32768 * 10 ** (dbfs / 20)).astype("<i2").tobytes()
 
-    room = QuietRoom()
-    for _ in range(ROOM_FRAMES):
-        assert level_db(room.boost(frame_at(-65))) == pytest.approx(QUIET_ROOM_DBFS, abs=0.2)  # 10 dB up
+    room = Room(boost=True)
+    for n in range(1, ROOM_FRAMES + 1):
+        heard, above_db = room.hear(frame_at(-65))
+        assert level_db(heard) == pytest.approx(QUIET_ROOM_DBFS, abs=0.2)  # 10 dB up
+        assert above_db == (pytest.approx(0, abs=0.2) if n >= KNOWN_FRAMES else math.inf)  # the room, once known
     for _ in range(5):
-        assert level_db(room.boost(frame_at(-45))) == pytest.approx(-35, abs=0.2)  # a word over it: the same boost
+        heard, above_db = room.hear(frame_at(-45))
+        assert level_db(heard) == pytest.approx(-35, abs=0.2)  # a word over it: the same boost
+        assert above_db == pytest.approx(20, abs=0.2)
     for _ in range(ROOM_FRAMES):  # the room got louder (a tap turned on): within a second it is heard as it is
-        room.boost(frame_at(-40))
-    assert room.boost(frame_at(-30)) == frame_at(-30)
+        room.hear(frame_at(-40))
+    assert room.hear(frame_at(-30))[0] == frame_at(-30)
 
-    hushed = QuietRoom()
+    hushed = Room(boost=True)
     for _ in range(ROOM_FRAMES):
-        hushed.boost(frame_at(-78))
-    assert level_db(hushed.boost(frame_at(-78))) == pytest.approx(level_db(frame_at(-78)) + MOST_BOOST_DB, abs=0.2)
+        hushed.hear(frame_at(-78))
+    assert level_db(hushed.hear(frame_at(-78))[0]) == pytest.approx(level_db(frame_at(-78)) + MOST_BOOST_DB, abs=0.2)
 
-    loud = QuietRoom()
+    loud = Room(boost=True)
     for dbfs in (-40, -20, -45):
-        assert loud.boost(frame_at(dbfs)) == frame_at(dbfs)  # never turned down
-    muted = QuietRoom()
+        assert loud.hear(frame_at(dbfs))[0] == frame_at(dbfs)  # never turned down
+    muted = Room(boost=True)
     for _ in range(ROOM_FRAMES):
-        muted.boost(frame_at(-65))
+        muted.hear(frame_at(-65))
     for _ in range(3):  # digital silence is no room: the microphone was muted; what follows is a room afresh
-        assert muted.boost(bytes(FRAME_BYTES)) == bytes(FRAME_BYTES)
-    assert muted.boost(frame_at(-40)) == frame_at(-40)
+        assert muted.hear(bytes(FRAME_BYTES)) == (bytes(FRAME_BYTES), -math.inf)
+    assert muted.hear(frame_at(-40)) == (frame_at(-40), math.inf)  # louder, and a room not yet known
+
+    plain = Room(boost=False)  # the general recogniser's: the room followed, no frame changed
+    for _ in range(ROOM_FRAMES):
+        assert plain.hear(frame_at(-65))[0] == frame_at(-65)
+    assert plain.hear(frame_at(-45)) == (frame_at(-45), pytest.approx(20, abs=0.2))
 
 
 def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_made_louder() -> None:
@@ -142,12 +161,38 @@ def test_a_word_said_softly_in_a_quiet_room_is_heard_as_speech_and_noise_is_not_
         for take in sorted((DATA / "personal").glob("*.wav")):
             heard = list(frames(softly(take, room_dbfs, rng)))
             alone = webrtcvad.Vad(2)
-            voiced["ours", room_dbfs] += sum(map(webrtc_vad(quiet_room=True), heard))
-            voiced["general", room_dbfs] += sum(map(webrtc_vad(), heard))
+            voiced["ours", room_dbfs] += sum(v is not Voice.NONE for v in map(webrtc_vad(quiet_room=True), heard))
+            voiced["general", room_dbfs] += sum(v is not Voice.NONE for v in map(webrtc_vad(), heard))
             voiced["alone", room_dbfs] += sum(alone.is_speech(f, SAMPLE_RATE_HZ) for f in heard)
     assert voiced["ours", -65.0] >= 1.3 * voiced["alone", -65.0]
     assert voiced["ours", -40.0] == voiced["alone", -40.0]
     assert voiced["general", -65.0] == voiced["alone", -65.0]  # the general recogniser's: webrtcvad alone
+
+
+def test_an_utterance_ends_when_the_room_is_quiet_again_not_when_webrtcvad_stops_hearing_a_voice() -> None:
+    """george's real takes in a quiet room: each ends sooner than webrtcvad's hangover would end it,
+    and still holds the whole take; and so does each take alone in a file, with no room heard
+    before it to tell how quiet the room is."""
+    from crampvoice.listen.endpoint import webrtc_vad
+    from crampvoice.listen.stream import frames_ending_quiet
+
+    def ends_ms(audio: Audio, faint_ends: bool) -> list[int]:
+        hear = webrtc_vad(quiet_room=True)
+        points = Endpointer(hear if faint_ends else lambda f: Voice.NONE if hear(f) is Voice.NONE else Voice.SPEECH)
+        marks = ((i, points.push(f)) for i, f in enumerate(frames_ending_quiet(audio), 1))
+        return [i * FRAME_MS for i, step in marks if step is not None and step.mark is Mark.END]
+
+    rng = np.random.default_rng(0)
+    sooner = []
+    for take in sorted((DATA / "personal").glob("*.wav")):
+        take_ms = 1000 * len(to_mono_16k(read_wav(take)).pcm) // (2 * SAMPLE_RATE_HZ)
+        (alone,) = ends_ms(to_mono_16k(read_wav(take)), faint_ends=True)  # a file with no room before the word
+        assert alone >= take_ms, take.name
+        in_room = softly(take, -65, rng, by_db=0)
+        now, before = ends_ms(in_room, faint_ends=True)[-1], ends_ms(in_room, faint_ends=False)[-1]  # the word's
+        assert now >= 500 + take_ms, take.name
+        sooner.append(before - now)
+    assert min(sooner) >= 0 and sum(sooner) / len(sooner) >= 80  # 100 to 120 ms sooner
 
 
 def test_the_person_s_voice_is_heard_with_a_quiet_room_boosted_and_the_general_recogniser_without() -> None:

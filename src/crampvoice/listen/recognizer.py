@@ -23,7 +23,7 @@ class Heard:
 
 
 class Recognizer(Protocol):
-    quiet_room: bool  # whether its voice-activity detector hears a quiet room boosted (endpoint.QuietRoom)
+    quiet_room: bool  # whether its voice-activity detector hears a quiet room boosted (endpoint.Room)
 
     def expect(self, commands: Iterable[Command]) -> None:
         """Listen for these commands only, from the next utterance on."""
