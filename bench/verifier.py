@@ -92,7 +92,7 @@ def synthetic(cache: Path, seed: int = 11) -> list[Example]:
                                  int(rng.integers(120, 220)), int(rng.integers(25, 75)))
         kind = NOISES[rng.integers(len(NOISES))]
         audio, _ = corpus.mix(say(text, speaker), kind, float(rng.uniform(5, 25)) if kind else None, seed=i)
-        utterance = longest_utterance(audio, Endpointer(webrtc_vad(quiet_room=VerifiedRecognizer.quiet_room)))
+        utterance = longest_utterance(audio, Endpointer(webrtc_vad(follows_room=VerifiedRecognizer.follows_room)))
         if utterance is not None:
             out.append(Example(embedder.embed(np.frombuffer(utterance.pcm, dtype="<i2")), label, False, ""))
     cache.mkdir(parents=True, exist_ok=True)

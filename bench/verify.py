@@ -38,7 +38,7 @@ boosted (endpoint.Room) for every recogniser, the verifier trained again on the 
 cuts in each fold: pocketsphinx alone 68.2% (58/85) / 3.9% (4/102), with the verifier 71.8%
 (61/85) / 0.0%, the threshold chosen 0.1. The same day without the boost: 69.4% / 2.9% and
 75.3% / 0.0%, as before. So pocketsphinx and its verifier hear without it
-(`Recognizer.quiet_room`); the person's own voice hears with it.
+(`Recognizer.follows_room`); the person's own voice hears with it.
 
 The ceiling is pocketsphinx's: at a floor of 0.4 it proposes the right command for 66 of the
 85 command clips; the verifier cannot hear what was not proposed.
@@ -102,7 +102,7 @@ class _Recorder:
     """Pocketsphinx at no floor and the embedding, for every utterance; decides nothing, so that
     `recognize` goes through them all."""
 
-    quiet_room = False  # as the verifier will hear
+    follows_room = False  # as the verifier will hear
 
     def __init__(self) -> None:
         self.sphinx = SphinxRecognizer(Vocabulary(), Tuning(min_confidence=0.0))

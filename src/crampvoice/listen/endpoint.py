@@ -6,26 +6,29 @@ voice in them: shorter than SpeechRecognition's 0.8 s, since commands are one to
 and the person is waiting. Speech that goes on too long is a sentence, not a command, and is
 dropped.
 
-A frame has no voice in it when webrtcvad says so, and also when it stands less than ROOM_DB
-out of the room's floor, whatever webrtcvad says (`Voice.FAINT`): webrtcvad goes on saying
-"voice" for 60 to 120 ms after a word ends (its hangover), and the person waited through all
-of it. A command is now acted on 70 to 100 ms sooner (bench/decide.py: p95 384 ms instead of
-464 in the person's voice, 358 instead of 464 out of the box), and in noise that goes on
-around a word, the utterance ends with the word instead of running on into the noise (the
-person's words heard 46 % instead of 32 %, bench/personal.py). Until the room has been heard
-for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor would be
-the word itself. Ending at 200 ms of no voice instead of 250 was tried too: 80 ms sooner
-again, but noise was taken for the person's words (5.1 % of noises instead of none).
+Where the person's own voice is heard (their takes, and `run` once they have taught it), the
+detector follows the room (`Room`), in two ways:
 
-webrtcvad's decision depends on how loud a frame is, not only on how far it stands out of the
-room: a word said 30 dB softer than usual (the phone across the room, a weak voice) over a
-quiet room is mostly not heard as speech. So where the person's own voice is heard (their takes,
-and `run` once they have taught it), the detector hears every frame of a quiet room boosted
-until the room's floor is at QUIET_ROOM_DBFS (`Room`); a louder room is heard as it is,
-since turning it down would make the detector miss words in noise. With the person's model,
-words said 30 dB softer than taught went from 48 % to 65 % heard (bench/personal.py). The
-general recogniser hears without it: pocketsphinx and its verifier were tuned on utterances
-cut so, and with it heard 71.8 % of speech-dev's commands instead of 75.3 % (bench/verify.py).
+- webrtcvad decides on how loud a frame is, not only on how far it stands out of the room: a
+  word said 30 dB softer than usual (the phone across the room, a weak voice) over a quiet
+  room is mostly not heard as speech. So it hears a quiet room boosted until the room's floor
+  is at QUIET_ROOM_DBFS; a louder room is heard as it is, since turning it down would make it
+  miss words in noise. Words said 30 dB softer than taught: 65 % heard instead of 48 %
+  (bench/personal.py).
+- webrtcvad goes on saying "voice" for 60 to 120 ms after a word ends (its hangover), and the
+  person waited through all of it. So a frame that stands less than ROOM_DB out of the room's
+  floor has no voice in it, whatever webrtcvad says (`Voice.FAINT`). A command in the
+  person's voice is acted on 60 to 80 ms sooner (bench/decide.py: p95 384 ms instead of 464),
+  and in noise that goes on around a word the utterance ends with the word instead of
+  running on into the noise (46 % heard instead of 32 %, bench/personal.py). Until the room has
+  been heard for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor
+  would be the word itself. Ending at 200 ms with no voice instead of 250 was tried too: 60 ms
+  sooner again, but noise was taken for the person's words (5.1 % of noises instead of none).
+
+The general recogniser hears as webrtcvad alone decides: pocketsphinx and its verifier were
+tuned on utterances cut so. With the boost they heard 71.8 % of speech-dev's commands
+instead of 75.3 %; with faint frames ending utterances, 72.9 % and 2 of 102 other clips taken
+instead of none (bench/verify.py), for decisions p95 358 ms instead of 464.
 """
 
 from __future__ import annotations
@@ -127,15 +130,15 @@ class Endpointer:
 
 class Room:
     """Follows the room's floor (the quietest tenth of the last ROOM_FRAMES frames since any
-    digital silence); with `boost`, a frame heard over a quiet room is boosted as if the room
-    were QUIET_ROOM_DBFS."""
+    digital silence) and boosts a frame heard over a quiet room as if the room were
+    QUIET_ROOM_DBFS."""
 
-    def __init__(self, boost: bool) -> None:
-        self._boost = boost
+    def __init__(self) -> None:
         self._levels: collections.deque[float] = collections.deque(maxlen=ROOM_FRAMES)
 
     def hear(self, frame: bytes) -> tuple[bytes, float]:
-        """The frame as the detector is to hear it, and how many dB it stands out of the room."""
+        """The frame as the detector is to hear it, and how many dB it stands out of the room
+        (infinitely many until the room is known)."""
         x = np.frombuffer(frame, "<i2").astype(np.float64)
         level_db = 10 * math.log10(float(np.mean(x * x)) / 32768**2 + 1e-12)
         if level_db <= SILENT_DBFS:  # no room is this quiet: the microphone was muted, or the file is silent
@@ -143,20 +146,22 @@ class Room:
             return frame, -math.inf
         self._levels.append(level_db)
         floor = sorted(self._levels)[len(self._levels) // 10]
-        gain_db = min(MOST_BOOST_DB, QUIET_ROOM_DBFS - floor)
         above_db = level_db - floor if len(self._levels) >= KNOWN_FRAMES else math.inf
-        if not self._boost or gain_db <= 0:
+        gain_db = min(MOST_BOOST_DB, QUIET_ROOM_DBFS - floor)
+        if gain_db <= 0:
             return frame, above_db
         return np.clip(x * 10 ** (gain_db / 20), -32768, 32767).astype("<i2").tobytes(), above_db
 
 
-def webrtc_vad(aggressiveness: int = 2, quiet_room: bool = False) -> Callable[[bytes], Voice]:
-    """webrtcvad's decision on each frame, FAINT where the frame is within ROOM_DB of the room's
-    floor; with `quiet_room`, webrtcvad hears a quiet room boosted (`Room`)."""
+def webrtc_vad(aggressiveness: int = 2, follows_room: bool = False) -> Callable[[bytes], Voice]:
+    """webrtcvad's decision on each frame. With `follows_room` (`Room`), it hears a quiet room
+    boosted, and a frame within ROOM_DB of the room's floor is FAINT."""
     import webrtcvad
 
     vad = webrtcvad.Vad(aggressiveness)
-    room = Room(boost=quiet_room)
+    if not follows_room:
+        return lambda frame: Voice.SPEECH if vad.is_speech(frame, SAMPLE_RATE_HZ) else Voice.NONE
+    room = Room()
 
     def hear(frame: bytes) -> Voice:
         heard, above_db = room.hear(frame)

@@ -95,7 +95,7 @@ class Combined:
     other words (bench/personal.py: 1.3 % alone, 5.6 % with it), for little gain.
     """
 
-    quiet_room = True  # as the person's voice is heard, and its takes were cut
+    follows_room = True  # as the person's voice is heard, and its takes were cut
 
     @classmethod
     def for_person(cls, personal: PersonalRecognizer, vocabulary: Vocabulary) -> Combined:

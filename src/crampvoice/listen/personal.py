@@ -211,7 +211,7 @@ def spoken_span(samples: Samples) -> Samples:
 class PersonalRecognizer:
     """A `Recognizer` for the words the person has taught, in their voice only."""
 
-    quiet_room = True  # words said 30 dB softer than taught: 65 % heard instead of 48 % (bench/personal.py)
+    follows_room = True  # soft words heard, decisions sooner, words in noise ended with the word (endpoint.py)
 
     def __init__(self, model: PersonalModel, embedder: Embedder) -> None:
         self.model = model

@@ -23,7 +23,8 @@ class Heard:
 
 
 class Recognizer(Protocol):
-    quiet_room: bool  # whether its voice-activity detector hears a quiet room boosted (endpoint.Room)
+    follows_room: bool  # whether its voice-activity detector follows the room (endpoint.py): a quiet room
+    # boosted, and an utterance ended as soon as the room is quiet again
 
     def expect(self, commands: Iterable[Command]) -> None:
         """Listen for these commands only, from the next utterance on."""

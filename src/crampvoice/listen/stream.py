@@ -19,10 +19,10 @@ class Decision:
 
 class Listener:
     def __init__(self, recognizer: Recognizer, endpointer: Endpointer | None = None) -> None:
-        """`endpointer`: by default the one the recogniser asks for (its detector hears a quiet room
-        boosted or not, `Recognizer.quiet_room`)."""
+        """`endpointer`: by default the one the recogniser asks for (its detector following the
+        room or not, `Recognizer.follows_room`)."""
         self.recognizer = recognizer
-        self.endpointer = endpointer or Endpointer(webrtc_vad(quiet_room=recognizer.quiet_room))
+        self.endpointer = endpointer or Endpointer(webrtc_vad(follows_room=recognizer.follows_room))
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
 
