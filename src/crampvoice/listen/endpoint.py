@@ -17,13 +17,13 @@ detector follows the room (`Room`), in two ways:
   (bench/personal.py).
 - webrtcvad goes on saying "voice" for 60 to 120 ms after a word ends (its hangover), and the
   person waited through all of it. So a frame that stands less than ROOM_DB out of the room's
-  floor has no voice in it, whatever webrtcvad says (`Voice.FAINT`). A command in the
-  person's voice is acted on 60 to 80 ms sooner (bench/decide.py: p95 384 ms instead of 464),
-  and in noise that goes on around a word the utterance ends with the word instead of
-  running on into the noise (46 % heard instead of 32 %, bench/personal.py). Until the room has
-  been heard for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor
-  would be the word itself. Ending at 200 ms with no voice instead of 250 was tried too: 60 ms
-  sooner again, but noise was taken for the person's words (5.1 % of noises instead of none).
+  floor has no voice in it, whatever webrtcvad says (`Voice.FAINT`). A command in the person's
+  voice is acted on 60 to 80 ms sooner (bench/decide.py: p95 385 ms instead of 464), and in
+  noise that goes on around a word the utterance ends with the word instead of running on into
+  the noise (47.7 % heard instead of 32.5 %, bench/personal.py). Until the room has been heard
+  for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor would be
+  the word itself. Ending at 200 ms with no voice instead of 250 was tried too: 60 ms sooner
+  again, but noise was taken for the person's words (5.1 % of noises instead of none).
 
 The general recogniser hears as webrtcvad alone decides: pocketsphinx and its verifier were
 tuned on utterances cut so. With the boost they heard 71.8 % of speech-dev's commands
