@@ -55,7 +55,7 @@ def test_faint_voice_starts_an_utterance_but_does_not_hold_it_open() -> None:
     as it would have in quiet."""
     marks = push(endpointer(), "." * 20 + "fxf" + "x" * 10 + "f" * 12 + "." * 5)
     assert marks[0] == (22, Mark.START, 15)  # three voiced of five, faint or not
-    assert marks[1] == (22 + 11 + 12, Mark.END, 1)
+    assert marks[1] == (32 + 13, Mark.END, 1)  # the 13th frame after the last 'x' (32) with no voice, faint or not
 
 
 def test_a_click_or_two_is_not_an_utterance() -> None:
