@@ -22,8 +22,8 @@ detector follows the room (`Room`), in two ways:
   noise that goes on around a word the utterance ends with the word instead of running on into
   the noise (47.7 % heard instead of 32.5 %, bench/personal.py). Until the room has been heard
   for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor would be
-  the word itself. ROOM_DB is the line `personal.spoken_span` draws between voice and room,
-  not tuned; on the tuning people (george and lucas, seeds 2 and 3) 6, 10 and 14 dB heard
+  the word itself. ROOM_DB has the value `personal.spoken_span` takes for voice over a quiet
+  tenth (SPOKEN_DB), not tuned; on the tuning people (george and lucas, seeds 2 and 3) 6, 10 and 14 dB heard
   46.7, 51.5 and 55.2 % in noise all along, and the other measures alike. Ending at 200 ms
   with no voice instead of 250 was tried too: 60 ms sooner again, but noise was taken for the
   person's words (5.1 % of noises instead of none).
@@ -66,7 +66,8 @@ class Timing:
 
 class Voice(enum.Enum):
     NONE = "none"  # webrtcvad hears no voice
-    FAINT = "faint"  # it does, but the frame stands less than ROOM_DB out of the room: no word ends on it
+    FAINT = "faint"  # it does, but the frame stands less than ROOM_DB out of the room: it may start an
+    # utterance, but does not hold one open
     SPEECH = "speech"
 
 

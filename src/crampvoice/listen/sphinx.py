@@ -43,7 +43,7 @@ class Tuning:
 class SphinxRecognizer:
     """A `Recognizer` for any voice, out of the box: the commands' phrases against a loop of phones."""
 
-    follows_room = False  # tuned, with the verifier, on utterances cut without it
+    follows_room = False  # tuned, with the verifier, on utterances cut by webrtcvad alone
 
     def __init__(self, vocabulary: Vocabulary, tuning: Tuning = Tuning(), skip: frozenset[str] = frozenset()) -> None:
         """`skip`: phrases heard another way (the person's own takes of them), left out here."""

@@ -105,7 +105,7 @@ class VerifiedRecognizer:
     A phrase the verifier was not trained on (a person's own extra words) is left to
     pocketsphinx alone, at its usual confidence."""
 
-    follows_room = False  # it heard speech-dev's commands worse so (endpoint.py)
+    follows_room = False  # following the room, it heard fewer of speech-dev's commands (endpoint.py)
 
     def __init__(self, vocabulary: Vocabulary, verifier: Verifier | None = None, embedder: Embedder | None = None,
                  tuning: Tuning = DEFAULT_TUNING, skip: frozenset[str] = frozenset()) -> None:
