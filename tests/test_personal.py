@@ -12,6 +12,7 @@ import sys
 import zipfile
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,15 @@ from .at_once import at_once
 DATA = Path(__file__).parent / "data"
 GEORGE = DATA / "personal"
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+
+
+def seven() -> Any:
+    """One of george's takes of "seven", as the model learns it: 16 kHz, 16-bit samples."""
+    import numpy as np
+
+    from crampvoice.audio import read_wav, to_mono_16k
+
+    return np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
 
 
 def crampvoice(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -136,10 +146,9 @@ def test_a_word_with_a_take_unlike_its_others_is_one_the_model_is_unsure_of() ->
 def test_what_is_heard_of_an_utterance_is_its_voice_not_the_quiet_or_steady_noise_around_it() -> None:
     import numpy as np
 
-    from crampvoice.audio import read_wav, to_mono_16k
     from crampvoice.listen.personal import spoken_span
 
-    take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
+    take = seven()
     before, after = 4800, 6400  # as the endpointer cuts an utterance: 300 ms before the voice, 400 after
     rng = np.random.default_rng(0)
     quiet = np.concatenate([np.zeros(before), take, np.zeros(after)]).astype(np.int16)
@@ -159,11 +168,10 @@ def test_a_take_is_also_learnt_in_noise_that_goes_on_before_and_after_it() -> No
     take's variants has noise going on from before the take to after it."""
     import numpy as np
 
-    from crampvoice.audio import read_wav, to_mono_16k
     from crampvoice.listen.embedding import SAMPLE_RATE_HZ
     from crampvoice.listen.personal import NOISE_AROUND_S, _variants
 
-    take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
+    take = seven()
     variants = _variants(take, np.random.default_rng(0))
     assert np.array_equal(variants[0], take)
     edge = int(SAMPLE_RATE_HZ * NOISE_AROUND_S[0])  # the least noise there is on each side
@@ -181,11 +189,10 @@ def test_a_take_is_learnt_in_noise_over_it_three_times_each_with_noise_of_its_ow
 
     import numpy as np
 
-    from crampvoice.audio import read_wav, to_mono_16k
     from crampvoice.listen.personal import _variants
 
-    take = np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2").astype(float)
-    noises = [v - take for v in _variants(take.astype(np.int16), np.random.default_rng(0))[1:] if len(v) == len(take)]
+    take = seven().astype(float)
+    noises = [v - take for v in _variants(seven(), np.random.default_rng(0))[1:] if len(v) == len(take)]
     assert len(noises) == 3
     level = np.sqrt(np.mean(take**2))
     levels = [np.sqrt(np.mean(n**2)) for n in noises]
