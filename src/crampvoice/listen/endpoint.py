@@ -23,10 +23,10 @@ detector follows the room (`Room`), in two ways:
   the noise (47.7 % heard instead of 32.5 %, bench/personal.py). Until the room has been heard
   for KNOWN_FRAMES (a file that starts with its word), no frame is faint: the floor would be
   the word itself. ROOM_DB has the value `personal.spoken_span` takes for voice over a quiet
-  tenth (SPOKEN_DB), not tuned; on the tuning people (george and lucas, seeds 2 and 3) 6, 10 and 14 dB heard
-  46.7, 51.5 and 55.2 % in noise all along, and the other measures alike. Ending at 200 ms
-  with no voice instead of 250 was tried too: 60 ms sooner again, but noise was taken for the
-  person's words (5.1 % of noises instead of none).
+  tenth (SPOKEN_DB), not tuned; on the tuning people (george and lucas, seeds 2 and 3) 6, 10
+  and 14 dB heard 46.7, 51.5 and 55.2 % in noise all along, and the other measures alike.
+  Ending at 200 ms with no voice instead of 250 was tried too: 60 ms sooner again, but noise
+  was taken for the person's words (5.1 % of noises instead of none).
 
 The general recogniser hears as webrtcvad alone decides: pocketsphinx and its verifier were
 tuned on utterances cut so. With the boost they heard 71.8 % of speech-dev's commands
