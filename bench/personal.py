@@ -6,7 +6,9 @@ Data: ../shared/personal-dev (three people, fifty takes of each digit) and ../sh
 (other people's words and noise), when they are beside the project. Each person, each seed:
 seven digits stand for seven commands (the person says "seven" for next), K takes of each are
 taught through `crampvoice.listen.takes` and the model built as `teach` builds it; then every
-other take goes through the same streaming path as the microphone (`listen.stream.recognize`).
+other take goes through the same streaming path as the microphone (`listen.stream.recognize`),
+heard by the model with its second opinion as `run` hears a taught word
+(`hearing.personal_recognizer`).
 
 - right: the person's other takes of a taught word heard as its command (clean, and at 10 dB
   with speech-dev's room noise mixed in: over the take only, and all along, as in a room where
@@ -49,7 +51,7 @@ from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
-from crampvoice.listen.hearing import Combined, build_from_takes  # noqa: E402
+from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
 from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
@@ -187,7 +189,7 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
             run.rebuild_s.append(time.perf_counter() - started)
     assert built.model is not None
     heard_from = k + MORE if more else k
-    personal = PersonalRecognizer(built.model, run.embedder)
+    personal = personal_recognizer(built.model, run.embedder)
     hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
     for d, command in zip(taught, COMMANDS, strict=True):
         for t in order[int(d)][heard_from:]:

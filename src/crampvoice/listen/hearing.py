@@ -29,7 +29,7 @@ from . import takes
 from .embedding import Embedder, Floats
 from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives, spoken_span
 from .recognizer import Heard, Recognizer
-from .sphinx import SphinxRecognizer
+from .sphinx import SphinxRecognizer, Tuning
 from .verifier import VerifiedRecognizer
 
 
@@ -77,8 +77,19 @@ def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Re
     if built.model is None:
         general = VerifiedRecognizer(vocabulary)  # pocketsphinx proposes, the embedding's verifier decides
         return general, _unknown(general.general)
-    combined = Combined.for_person(PersonalRecognizer(built.model, Embedder()), vocabulary)
+    combined = Combined.for_person(personal_recognizer(built.model), vocabulary)
     return combined, [*_unknown(combined.general.general), built.summary]
+
+
+def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None) -> PersonalRecognizer:
+    """The person's model, with a second opinion on a word it is near to acting on
+    (`personal.NEAR`): pocketsphinx, listening for the person's taught words and nothing else,
+    must hear that very word, however unsure of it. A word it has no pronunciation of gets none."""
+    taught = {label.word for label in model.labels}
+    words = Vocabulary({c: tuple(label.word for label in model.labels if label.command is c) for c in Command})
+    others = frozenset(p for phrases in Vocabulary().phrases.values() for p in phrases if p not in taught)
+    second = SphinxRecognizer(words, Tuning(min_confidence=0.0), skip=others)
+    return PersonalRecognizer(model, embedder or Embedder(), second)
 
 
 def is_personal(recognizer: Recognizer) -> bool:
