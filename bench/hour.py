@@ -4,13 +4,15 @@
 
 Issue 11's last target: at most one false accept an hour of non-command talk and noise, with
 the personal model on. Each person of ../shared/personal-dev is taught as `bench personal`
-teaches them (three takes each of seven digits, one digit standing for each of seven
-commands). Then one long stream, as a microphone would give it, is heard through the same
-streaming path (`listen.stream.Listener`, 20 ms at a time, one voice-activity detector for the
-whole stream): every take of the person's three untaught digits, other people's speech and
-the noises of ../shared/speech-dev (less another person saying one of the taught digits,
-which is no false accept: see bench personal), in a shuffled order with one to three seconds of quiet
-between them. Every command acted on in it is a false accept.
+teaches them (three takes each of seven digits, one digit standing for each of seven commands)
+and heard as `run` hears a taught word (`hearing.personal_recognizer`: the model, and
+pocketsphinx's second opinion where it is unsure). Then one long stream, as a microphone would
+give it, is heard through the same streaming path (`listen.stream.Listener`, 20 ms at a time,
+one voice-activity detector for the whole stream): every take of the person's three untaught
+digits, other people's speech and the noises of ../shared/speech-dev (less another person
+saying one of the taught digits, which is no false accept: see bench personal), in a shuffled
+order with one to three seconds of quiet between them. Every command acted on in it is a false
+accept.
 
 Beside it, in the same run and on the same stream: today's recogniser (pocketsphinx, the
 digits added as the person's words), which a person has before teaching it.
@@ -36,8 +38,7 @@ from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Vocabulary  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
-from crampvoice.listen.hearing import build_from_takes  # noqa: E402
-from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
+from crampvoice.listen.hearing import build_from_takes, personal_recognizer  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
@@ -92,7 +93,7 @@ def main() -> None:
             hours = audio.duration_s / 3600
             hours_heard += hours
             words = Vocabulary({c: (DIGITS[d],) for d, c in zip(taught, COMMANDS, strict=True)})
-            for name, recognizer in (("personal", PersonalRecognizer(built.model, embedder)),
+            for name, recognizer in (("personal", personal_recognizer(built.model, embedder)),
                                      ("today's recogniser", SphinxRecognizer(words))):
                 found[name].append(accepts(recognizer, audio))
     print(f"| {len(SPEAKERS)} people, {args.seeds} seed(s), {60 * hours_heard:.0f} minutes of their untaught words, "
