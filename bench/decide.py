@@ -35,7 +35,9 @@ the box too it was p50 319 / p95 358 ms, 43.6 % and 8.1 %; bench verify chose ag
 Ending at 200 ms with no voice instead of 250 gave p95 323 ms for the person's voice and 290
 out of the box, but took noise for the person's words (bench personal: 5.1 % of noises).
 Later that day, with each take learnt three times in noise over it: 99.5 %, 5.6 % (5/90), p50
-319 / p95 382 ms; out of the box, unchanged code, 43.6 %, 7.4 %, p50 377 / p95 434 ms.
+319 / p95 382 ms; out of the box, unchanged code, 43.6 %, 7.4 %, p50 377 / p95 434 ms. On
+2026-12-04, with pocketsphinx's second opinion on a word just outside its gate: 99.5 %, 5.6 %,
+p50 319 / p95 381 ms; out of the box, 43.6 %, 7.4 %, p50 376 / p95 432 ms.
 
 Tried and not kept: deciding at a shorter pause (80 to 160 ms of quiet), unless the phrase
 heard could go on into another command's ("go", "go back"). At 160 ms a command was acted

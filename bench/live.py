@@ -32,7 +32,9 @@ pocketsphinx alone 0.7 / 4.4 %, the microphone alone 0.6 / 0.6 %, through PortAu
 6.3 / 6.8 %. Before the embedding ran on XNNPACK (the same day): 8.8, 14.3 and 8.4 % with
 talk, beside pocketsphinx alone's 7.8 %. Before the default microphone was read through
 PulseAudio's own client, every way stood on PortAudio's 4 to 10 %. On 2026-12-03, the same
-rows: 0.7 / 3.5, 0.8 / 5.3, 0.9 / 2.3, 0.7 / 4.3, 0.8 / 0.7 and 6.5 / 6.9 %.
+rows: 0.7 / 3.5, 0.8 / 5.3, 0.9 / 2.3, 0.7 / 4.3, 0.8 / 0.7 and 6.5 / 6.9 %. On 2026-12-04,
+with pocketsphinx's second opinion on the person's words: 0.2 / 3.1, 0.3 / 4.5, 0.6 / 2.2,
+0.6 / 3.3, 0.6 / 0.5 and 6.3 / 6.6 %.
 """
 
 from __future__ import annotations
