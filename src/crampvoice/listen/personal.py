@@ -65,6 +65,7 @@ import numpy.typing as npt
 
 from ..core.commands import Command
 from .embedding import SAMPLE_RATE_HZ, Embedder, Floats
+from .endpoint import FRAME_BYTES
 from .recognizer import Heard, Recognizer
 
 ACCEPT = 0.6  # the head's probability a word needs
@@ -229,7 +230,8 @@ class PersonalRecognizer:
     """A `Recognizer` for the words the person has taught, in their voice only.
 
     `second`, if given, is asked about a word the model was near to acting on (`Decided.near`),
-    and the word is acted on if it hears that very word: hearing.py gives pocketsphinx.
+    and the word is acted on if it hears that very word: hearing.py gives pocketsphinx. It is fed
+    the utterance only then, 20 ms at a time as it was heard.
     """
 
     follows_room = True  # soft words heard, decisions sooner, words in noise ended with the word (endpoint.py)
@@ -251,13 +253,9 @@ class PersonalRecognizer:
 
     def begin(self) -> None:
         self._utterance.clear()
-        if self._second is not None:
-            self._second.begin()
 
     def feed(self, pcm: bytes) -> None:
         self._utterance += pcm
-        if self._second is not None:
-            self._second.feed(pcm)
 
     def end(self) -> Heard:
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
@@ -273,6 +271,9 @@ class PersonalRecognizer:
         """Whether the second opinion, if there is one, hears that very word."""
         if self._second is None:
             return False
+        self._second.begin()
+        for i in range(0, len(self._utterance), FRAME_BYTES):
+            self._second.feed(bytes(self._utterance[i:i + FRAME_BYTES]))
         heard = self._second.end()
         return heard.command is word.command and heard.text == word.word
 
