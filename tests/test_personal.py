@@ -23,13 +23,18 @@ GEORGE = DATA / "personal"
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 
 
+def george(name: str) -> Any:
+    """george's clip `name` (as `7_george_10`) at 16 kHz, as the microphone's path hears it."""
+    from crampvoice.audio import read_wav, to_mono_16k
+
+    return to_mono_16k(read_wav(GEORGE / f"{name}.wav"))
+
+
 def seven() -> Any:
     """One of george's takes of "seven", as the model learns it: 16 kHz, 16-bit samples."""
     import numpy as np
 
-    from crampvoice.audio import read_wav, to_mono_16k
-
-    return np.frombuffer(to_mono_16k(read_wav(GEORGE / "7_george_10.wav")).pcm, "<i2")
+    return np.frombuffer(george("7_george_10").pcm, "<i2")
 
 
 def crampvoice(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -207,7 +212,7 @@ def test_a_word_the_model_is_near_to_acting_on_is_acted_on_when_pocketsphinx_hea
     His "two" and "nine" in the same noise are still no command."""
     import numpy as np
 
-    from crampvoice.audio import Audio, read_wav, to_mono_16k
+    from crampvoice.audio import Audio
     from crampvoice.core.commands import Command
     from crampvoice.listen import takes
     from crampvoice.listen.embedding import Embedder
@@ -215,11 +220,8 @@ def test_a_word_the_model_is_near_to_acting_on_is_acted_on_when_pocketsphinx_hea
     from crampvoice.listen.personal import PersonalModel, PersonalRecognizer
     from crampvoice.listen.stream import recognize
 
-    def clip(name: str) -> Audio:
-        return to_mono_16k(read_wav(GEORGE / f"{name}.wav"))
-
     def in_noise(name: str) -> Audio:
-        x = np.frombuffer(clip(name).pcm, "<i2").astype(np.float64)
+        x = np.frombuffer(george(name).pcm, "<i2").astype(np.float64)
         noise = np.random.default_rng(0).standard_normal(len(x))
         noise *= np.sqrt(np.mean(x**2) / np.mean(noise**2)) / 10 ** (10 / 20)
         return Audio(np.clip(x + noise, -32768, 32767).astype("<i2").tobytes(), 16000)
@@ -229,7 +231,7 @@ def test_a_word_the_model_is_near_to_acting_on_is_acted_on_when_pocketsphinx_hea
         folder = tmp_path / seven_as
         for word, command, digit in ((seven_as, Command.NEXT, 7), ("four", Command.STOP, 4)):
             for i in range(3):
-                take = takes.spoken_part(clip(f"{digit}_george_{i}"))
+                take = takes.spoken_part(george(f"{digit}_george_{i}"))
                 assert take is not None
                 takes.add(take, command, word, folder)
         model = build_from_takes(folder).model
