@@ -17,7 +17,8 @@ heard by the model with its second opinion as `run` hears a taught word
 - "3 takes, more where unsure": as `teach` does, two more takes of each word the model built
   from three is unsure of (`PersonalModel.unsure`), then the model built again; every word is
   then heard on its takes after the fifth, so that all words are heard on the same takes;
-- false accepts: the person's three untaught digits, other people's non-command speech, noise.
+- false accepts: the person's three untaught digits (as recorded, and at 10 dB with the noise
+  all along, as the words they taught are heard), other people's non-command speech, noise.
   Some of speech-dev's speech is digits: another person saying a digit this person taught is
   no false accept (crampvoice hears a word, not whose voice it is, so a caregiver's "next"
   counts), and is its own row, heard as the word's command.
@@ -52,7 +53,7 @@ from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
-from crampvoice.listen.personal import PersonalRecognizer  # noqa: E402
+from crampvoice.listen.personal import PersonalModel, PersonalRecognizer  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
 from crampvoice.listen.stream import recognize  # noqa: E402
@@ -64,7 +65,8 @@ COMMANDS = (Command.NEXT, Command.BACK, Command.REPEAT, Command.PAUSE, Command.R
 TAUGHT = len(COMMANDS)
 MEASURES = ("right", "right 10 dB", "right 10 dB, noise all along", "right 20 dB softer, a quiet room",
             "right 30 dB softer, a quiet room", "right: another person saying a taught word",
-            "false: own other words", "false: other people's speech", "false: noise")
+            "false: own other words", "false: own other words, 10 dB noise all along", "false: other people's speech",
+            "false: noise")
 ALONG_S = (1.5, 1.0)  # "noise all along": seconds of the same noise before and after the take
 ROOM_DBFS, ROOM_S = -65.0, 0.5  # "softer": the quiet room's pink noise, and seconds of it before and after the take
 
@@ -154,23 +156,20 @@ class Run:
         return clip(self.args.data, digit, speaker, take)
 
 
-def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
-                      more: bool = False) -> tuple[PersonalRecognizer, dict[str, Command]]:
-    """Teach K takes of seven digits (and, `more`, up to MORE more of those the model is unsure of),
-    then hear every other take, the untaught digits and others."""
-    rng = np.random.default_rng(seed)
-    along_rng = np.random.default_rng(seed + 1000)  # its own: the other measures draw as they always did
-    room_rng = np.random.default_rng(seed + 2000)  # the same
-    digits = rng.permutation(10)
-    taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
-    order = {int(d): rng.permutation(50) for d in taught}
+def teach(run: Run, speaker: str, taught: np.ndarray, order: dict[int, np.ndarray], k: int, *,
+          more: bool) -> PersonalModel:
+    """The person's model from K takes of each taught digit (and, `more`, up to MORE more of those
+    the model is unsure of), built as `teach` builds it."""
+    def add(root: Path, digit: int, command: Command, which: np.ndarray) -> None:
+        for t in which:
+            take = takes.spoken_part(run.clip(digit, speaker, int(t)))
+            if take is not None:  # as `words add` does with a recording
+                takes.add(take, command, DIGITS[digit], root)
+
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for d, command in zip(taught, COMMANDS, strict=True):
-            for t in order[int(d)][:k]:
-                take = takes.spoken_part(run.clip(int(d), speaker, int(t)))
-                if take is not None:  # as `words add` does with a recording
-                    takes.add(take, command, DIGITS[d], root)
+            add(root, int(d), command, order[int(d)][:k])
         started = time.perf_counter()
         built = build_from_takes(root, run.embedder)
         run.build_s.append(time.perf_counter() - started)
@@ -180,16 +179,28 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
             run.asked.append(len(unsure))
             for d, command in zip(taught, COMMANDS, strict=True):
                 if any(label.command is command for label in unsure):
-                    for t in order[int(d)][k:k + MORE]:
-                        take = takes.spoken_part(run.clip(int(d), speaker, int(t)))
-                        if take is not None:
-                            takes.add(take, command, DIGITS[d], root)
+                    add(root, int(d), command, order[int(d)][k:k + MORE])
             started = time.perf_counter()
             built = build_from_takes(root, run.embedder)
             run.rebuild_s.append(time.perf_counter() - started)
     assert built.model is not None
+    return built.model
+
+
+def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
+                      more: bool = False) -> tuple[PersonalRecognizer, dict[str, Command]]:
+    """Teach K takes of seven digits (and, `more`, up to MORE more of those the model is unsure of),
+    then hear every other take, the untaught digits and others."""
+    rng = np.random.default_rng(seed)
+    along_rng = np.random.default_rng(seed + 1000)  # its own: the other measures draw as they always did
+    room_rng = np.random.default_rng(seed + 2000)  # the same
+    untaught_rng = np.random.default_rng(seed + 3000)  # the same
+    digits = rng.permutation(10)
+    taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
+    order = {int(d): rng.permutation(50) for d in taught}
+    model = teach(run, speaker, taught, order, k, more=more)
     heard_from = k + MORE if more else k
-    personal = personal_recognizer(built.model, run.embedder)
+    personal = personal_recognizer(model, run.embedder)
     hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
     for d, command in zip(taught, COMMANDS, strict=True):
         for t in order[int(d)][heard_from:]:
@@ -214,6 +225,10 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
         else:
             key = "false: noise" if kind == "noise" else "false: other people's speech"
             hits[key].append(heard_as(personal, audio) is not None)
+    for d in untaught:  # last, so that the embedder's padding noise is drawn for the others as it always was
+        for t in range(50):
+            along = noisy(run.clip(int(d), speaker, t), run.noises[t % len(run.noises)], 10, untaught_rng, ALONG_S)
+            hits["false: own other words, 10 dB noise all along"].append(heard_as(personal, along) is not None)
     for key, found in hits.items():
         run.add(f"{k}{'+' if more else ''}|{key}", percent(found))
     return personal, words
