@@ -225,7 +225,7 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
         else:
             key = "false: noise" if kind == "noise" else "false: other people's speech"
             hits[key].append(heard_as(personal, audio) is not None)
-    for d in untaught:  # last, so that the embedder's padding noise is drawn for the others as it always was
+    for d in untaught:  # last: the rows before it in a run draw the embedder's padding noise as they always did
         for t in range(50):
             along = noisy(run.clip(int(d), speaker, t), run.noises[t % len(run.noises)], 10, untaught_rng, ALONG_S)
             hits["false: own other words, 10 dB noise all along"].append(heard_as(personal, along) is not None)
