@@ -12,7 +12,8 @@ one voice-activity detector for the whole stream): every take of the person's th
 digits, other people's speech and the noises of ../shared/speech-dev (less another person
 saying one of the taught digits, which is no false accept: see bench personal), in a shuffled
 order with one to three seconds of quiet between them. Every command acted on in it is a false
-accept.
+accept, counted against what it was heard in (the piece it followed, and the quiet after it):
+the person's own words, other people's talk or noise, each with its own minutes.
 
 Beside it, in the same run and on the same stream: today's recogniser (pocketsphinx, the
 digits added as the person's words), which a person has before teaching it.
@@ -21,9 +22,12 @@ digits added as the person's words), which a person has before teaching it.
 from __future__ import annotations
 
 import argparse
+import bisect
 import math
 import sys
 import tempfile
+from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -46,20 +50,31 @@ from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
 RATE_HZ = 16000
 
 
-def stream(pieces: list[Audio], rng: np.random.Generator) -> Audio:
-    """The pieces in a shuffled order, one to three seconds of quiet between them."""
-    out = []
+SOURCES = ("own words", "other people's talk", "noise")
+
+
+def stream(pieces: list[tuple[str, Audio]], rng: np.random.Generator) -> tuple[Audio, list[tuple[int, str]]]:
+    """The pieces (source, audio) in a shuffled order, one to three seconds of quiet between
+    them; and where each piece starts (ms), with its source."""
+    out: list[bytes] = []
+    starts, at = [], 0
     for i in rng.permutation(len(pieces)):
-        out.append(pieces[i].pcm)
-        out.append(bytes(2 * int(RATE_HZ * rng.uniform(1.0, 3.0))))
-    return Audio(b"".join(out), RATE_HZ)
+        source, audio = pieces[i]
+        starts.append((at * 1000 // (2 * RATE_HZ), source))
+        out += [audio.pcm, bytes(2 * int(RATE_HZ * rng.uniform(1.0, 3.0)))]
+        at += len(out[-2]) + len(out[-1])
+    return Audio(b"".join(out), RATE_HZ), starts
 
 
-def accepts(recognizer: Recognizer, audio: Audio) -> int:
-    """Commands acted on in one long stream, heard as the microphone hears it."""
+def accepts(recognizer: Recognizer, audio: Audio, starts: list[tuple[int, str]]) -> Counter[str]:
+    """Commands acted on in one long stream, heard as the microphone hears it, by the source of
+    the piece each was decided after."""
     listener = Listener(recognizer)
-    return sum(1 for frame in frames_ending_quiet(audio)
-               if (d := listener.push(frame)) is not None and d.heard.command is not None)
+    found: Counter[str] = Counter()
+    for frame in frames_ending_quiet(audio):
+        if (d := listener.push(frame)) is not None and d.heard.command is not None:
+            found[starts[bisect.bisect_right(starts, d.decided_ms, key=itemgetter(0)) - 1][1]] += 1
+    return found
 
 
 def main() -> None:
@@ -72,8 +87,8 @@ def main() -> None:
         sys.exit(f"needs personal-dev at {args.data} and speech-dev at {args.speech} (give --data and --speech)")
     others = speech_dev(args.speech)
     embedder = Embedder()
-    found: dict[str, list[int]] = {"personal": [], "today's recogniser": []}
-    hours_heard = 0.0
+    found: dict[str, Counter[str]] = {"personal": Counter(), "today's recogniser": Counter()}
+    minutes = dict.fromkeys(SOURCES, 0.0)
     for speaker in SPEAKERS:
         for seed in range(args.seeds):
             rng = np.random.default_rng(seed)
@@ -87,21 +102,25 @@ def main() -> None:
                             takes.add(take, command, DIGITS[d], Path(folder))
                 built = build_from_takes(Path(folder), embedder)
             assert built.model is not None
-            own = [clip(args.data, int(d), speaker, t) for d in untaught for t in range(50)]
+            own = [("own words", clip(args.data, int(d), speaker, t)) for d in untaught for t in range(50)]
             said = {DIGITS[d] for d in taught}
-            audio = stream(own + [a for _, text, a in others if text not in said], rng)
-            hours = audio.duration_s / 3600
-            hours_heard += hours
+            audio, starts = stream(own + [("noise" if kind == "noise" else "other people's talk", a)
+                                          for kind, text, a in others if text not in said], rng)
+            ends = [start for start, _ in starts[1:]] + [round(1000 * audio.duration_s)]
+            for (start, source), end in zip(starts, ends, strict=True):  # a piece and the quiet after it
+                minutes[source] += (end - start) / 60000
             words = Vocabulary({c: (DIGITS[d],) for d, c in zip(taught, COMMANDS, strict=True)})
             for name, recognizer in (("personal", personal_recognizer(built.model, embedder)),
                                      ("today's recogniser", SphinxRecognizer(words))):
-                found[name].append(accepts(recognizer, audio))
-    print(f"| {len(SPEAKERS)} people, {args.seeds} seed(s), {60 * hours_heard:.0f} minutes of their untaught words, "
-          "other people's talk and noise | false accepts | an hour | at most, an hour (95 %) |")
-    print("|---|---|---|---|")
+                found[name] += accepts(recognizer, audio, starts)
+    total = sum(minutes.values())
+    print(f"| {len(SPEAKERS)} people, {args.seeds} seed(s), {total:.0f} minutes | false accepts | an hour "
+          "| at most, an hour (95 %) | " + " | ".join(f"{s}, {minutes[s]:.0f} min (an hour)" for s in SOURCES) + " |")
+    print("|---|---|---|---|" + "---|" * len(SOURCES))
     for name, counts in found.items():
-        n = sum(counts)
-        print(f"| {name} | {n} | {n / hours_heard:.1f} | {poisson_upper(n) / hours_heard:.1f} |")
+        n = sum(counts.values())
+        by_source = " | ".join(f"{counts[s]} ({60 * counts[s] / minutes[s]:.1f})" for s in SOURCES)
+        print(f"| {name} | {n} | {60 * n / total:.1f} | {60 * poisson_upper(n) / total:.1f} | {by_source} |")
 
 
 def poisson_upper(n: int, confidence: float = 0.95) -> float:
