@@ -27,8 +27,9 @@ import math
 import sys
 import tempfile
 from collections import Counter
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,27 +54,34 @@ RATE_HZ = 16000
 SOURCES = ("own words", "other people's talk", "noise")
 
 
-def stream(pieces: list[tuple[str, Audio]], rng: np.random.Generator) -> tuple[Audio, list[tuple[int, str]]]:
+class Span(NamedTuple):
+    start_ms: int  # a piece of the stream, with the quiet after it
+    end_ms: int
+    source: str  # one of SOURCES
+
+
+def stream(pieces: list[tuple[str, Audio]], rng: np.random.Generator) -> tuple[Audio, list[Span]]:
     """The pieces (source, audio) in a shuffled order, one to three seconds of quiet between
-    them; and where each piece starts (ms), with its source."""
+    them; and the span of each piece with the quiet after it."""
     out: list[bytes] = []
-    starts, at = [], 0
+    spans, at = [], 0  # at: bytes so far
     for i in rng.permutation(len(pieces)):
         source, audio = pieces[i]
-        starts.append((at * 1000 // (2 * RATE_HZ), source))
-        out += [audio.pcm, bytes(2 * int(RATE_HZ * rng.uniform(1.0, 3.0)))]
-        at += len(out[-2]) + len(out[-1])
-    return Audio(b"".join(out), RATE_HZ), starts
+        quiet = bytes(2 * int(RATE_HZ * rng.uniform(1.0, 3.0)))
+        out += [audio.pcm, quiet]
+        start, at = at, at + len(audio.pcm) + len(quiet)
+        spans.append(Span(start * 1000 // (2 * RATE_HZ), at * 1000 // (2 * RATE_HZ), source))
+    return Audio(b"".join(out), RATE_HZ), spans
 
 
-def accepts(recognizer: Recognizer, audio: Audio, starts: list[tuple[int, str]]) -> Counter[str]:
+def accepts(recognizer: Recognizer, audio: Audio, spans: list[Span]) -> Counter[str]:
     """Commands acted on in one long stream, heard as the microphone hears it, by the source of
     the piece each was decided after."""
     listener = Listener(recognizer)
     found: Counter[str] = Counter()
     for frame in frames_ending_quiet(audio):
         if (d := listener.push(frame)) is not None and d.heard.command is not None:
-            found[starts[bisect.bisect_right(starts, d.decided_ms, key=itemgetter(0)) - 1][1]] += 1
+            found[spans[bisect.bisect_right(spans, d.decided_ms, key=attrgetter("start_ms")) - 1].source] += 1
     return found
 
 
@@ -104,22 +112,22 @@ def main() -> None:
             assert built.model is not None
             own = [("own words", clip(args.data, int(d), speaker, t)) for d in untaught for t in range(50)]
             said = {DIGITS[d] for d in taught}
-            audio, starts = stream(own + [("noise" if kind == "noise" else "other people's talk", a)
-                                          for kind, text, a in others if text not in said], rng)
-            ends = [start for start, _ in starts[1:]] + [round(1000 * audio.duration_s)]
-            for (start, source), end in zip(starts, ends, strict=True):  # a piece and the quiet after it
-                minutes[source] += (end - start) / 60000
+            audio, spans = stream(own + [("noise" if kind == "noise" else "other people's talk", a)
+                                         for kind, text, a in others if text not in said], rng)
+            for span in spans:
+                minutes[span.source] += (span.end_ms - span.start_ms) / 60000
             words = Vocabulary({c: (DIGITS[d],) for d, c in zip(taught, COMMANDS, strict=True)})
             for name, recognizer in (("personal", personal_recognizer(built.model, embedder)),
                                      ("today's recogniser", SphinxRecognizer(words))):
-                found[name] += accepts(recognizer, audio, starts)
+                found[name] += accepts(recognizer, audio, spans)
     total = sum(minutes.values())
     print(f"| {len(SPEAKERS)} people, {args.seeds} seed(s), {total:.0f} minutes | false accepts | an hour "
           "| at most, an hour (95 %) | " + " | ".join(f"{s}, {minutes[s]:.0f} min (an hour)" for s in SOURCES) + " |")
     print("|---|---|---|---|" + "---|" * len(SOURCES))
     for name, counts in found.items():
         n = sum(counts.values())
-        by_source = " | ".join(f"{counts[s]} ({60 * counts[s] / minutes[s]:.1f})" for s in SOURCES)
+        by_source = " | ".join(f"{counts[s]} ({60 * counts[s] / minutes[s]:.1f})" if minutes[s] else "none heard"
+                               for s in SOURCES)
         print(f"| {name} | {n} | {60 * n / total:.1f} | {60 * poisson_upper(n) / total:.1f} | {by_source} |")
 
 
