@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from crampvoice.core.commands import Command
-from crampvoice.core.events import CommandGiven, Effect, Finish, Log, Say, Silence, SpeechFinished, TimerFired
+from crampvoice.core.events import (
+    CommandGiven,
+    Effect,
+    Finish,
+    Log,
+    Recall,
+    Recalled,
+    Say,
+    Silence,
+    SpeechFinished,
+    TimerFired,
+)
 from crampvoice.core.manner import DEFAULT, Manner
 from crampvoice.core.safety import History
 from crampvoice.core.script import Script
@@ -39,11 +50,15 @@ class Driver:
                  manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> None:
         self.seq = Sequencer(script or make_script(), history, whole=whole, manner=manner, closing=closing)
         self.now = 0.0
+        self.recalled: History | None = None  # what the diary says when read again at the end
         self.effects: list[Effect] = []
         self._speaking = False
         self._take(self.seq.start(self.now))
 
     def _take(self, effects: list[Effect]) -> list[Effect]:
+        if any(isinstance(e, Recall) for e in effects):  # answered at once, as the session does
+            rest: list[Effect] = [e for e in effects if not isinstance(e, Recall)]
+            effects = rest + self.seq.handle(Recalled(self.recalled), self.now)
         self.effects.extend(effects)
         if any(isinstance(e, Say) for e in effects):
             self._speaking = True

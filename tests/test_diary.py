@@ -164,8 +164,7 @@ def test_a_diary_that_cannot_be_used_is_one_sentence_and_is_never_written_over(k
 
     view_text = io.StringIO()
     with contextlib.ExitStack() as stack:
-        sink, history = cli_diary.for_session(stack, 0.0, lambda event: None, TextView(view_text))
-    assert sink is None and history is None
+        assert cli_diary.for_session(stack, 0.0, lambda event: None, TextView(view_text)) is None
     (line,) = view_text.getvalue().splitlines()
     assert line.startswith("The diary is off:") and f"a new one will be made at {path}" in line
     assert path.read_bytes() == before

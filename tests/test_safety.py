@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from crampvoice.core import phrases as P
@@ -12,6 +16,8 @@ from crampvoice.core.state import Phase
 from .driver import Driver, make_script
 
 DAY_S = 24 * 3600.0
+SHORT = Path(__file__).parent / "data" / "short.yaml"
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 
 # Long holds, so that ten minutes pass inside the routine; a question about easing at the end.
 LONG_SCRIPT = """\
@@ -183,3 +189,36 @@ def test_nothing_said_tells_anyone_to_avoid_medical_care() -> None:
                    "instead of a doctor", "instead of seeing"):
         assert banned not in said
     assert "worth seeing a doctor" in P.SEE_A_DOCTOR.lower() and "guide, not a doctor" in P.GUIDE_NOTE
+
+
+def test_the_advice_counts_episodes_that_ended_while_this_session_ran() -> None:
+    """One episode before this session began, two more that ended while it ran: the third in a week."""
+    driver = Driver(history=History(past=(Span(-DAY_S, 300.0),), first_session=False))
+    driver.recalled = History(past=(Span(-DAY_S, 300.0), Span(-200.0, 100.0)), first_session=False)
+    driver.command(Command.STOP)
+    driver.command(Command.YES)
+    driver.run()
+    assert P.SEE_A_DOCTOR in driver.said() and driver.logs("advice")[0].fields["rules"] == ["frequent"]
+
+
+@pytest.mark.slow
+def test_of_three_sessions_at_once_the_first_to_end_is_advised_and_only_it() -> None:
+    """Through the real program: three sessions under way together, the third episode in a week. The
+    first knew of none when it began; at its end it reads the diary again."""
+    quick = [*CRAMPVOICE, "run", str(SHORT), "--text", "--keyboard"]
+    sessions: list[subprocess.Popen[str]] = []
+    try:
+        for _ in range(3):
+            sessions.append(subprocess.Popen(quick, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True))
+            stdout = sessions[-1].stdout
+            assert stdout is not None
+            for line in stdout:  # its episode is in the diary from its first event on
+                if line.startswith("Step 1 of"):
+                    break
+        ends = [session.communicate("stop\ny\n", timeout=120) for session in sessions]
+    finally:
+        for session in sessions:
+            session.kill()
+    assert [s.returncode for s in sessions] == [0, 0, 0], ends
+    assert [P.SEE_A_DOCTOR in out for out, _ in ends] == [True, False, False]  # once in seven days

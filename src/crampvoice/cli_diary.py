@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,9 +15,8 @@ from . import diaryview
 from .cli_profile import option
 from .core.errors import CrampvoiceError
 from .core.events import Arrival, DeviceFailed
-from .core.ports import Sink
 from .core.safety import WEEK_S, History
-from .diary import Diary, DiaryError, diary_path
+from .diary import Diary, DiaryError, DiarySink, diary_path
 from .view import TextView
 
 RECENT = 20  # episodes in the table when no --since is given
@@ -48,17 +48,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plot.set_defaults(handler=cmd_plot)
 
 
+@dataclass(frozen=True, slots=True)
+class ForSession:
+    """The diary as a session uses it: where its events go, what it knew of earlier episodes at the
+    start, and how to read that again at the end (with sessions that ended meanwhile)."""
+
+    sink: DiarySink
+    history: History
+
+    def recall(self) -> History | None:
+        try:
+            return self.sink.diary.history(time.time(), excluding=self.sink.episode)
+        except DiaryError:  # gone or broken since the start: what was known then stands
+            return None
+
+
 def for_session(stack: ExitStack, started_at: float, put: Callable[[Arrival], None],
-                view: TextView) -> tuple[Sink | None, History | None]:
-    """The diary's sink for a new session and what it knows of earlier ones; or, said in one line, neither."""
+                view: TextView) -> ForSession | None:
+    """The diary's part in a new session; or, said in one line, none."""
     try:
         diary = Diary.open()
         stack.callback(diary.close)
         history = diary.history(time.time())
     except DiaryError as e:
         view.line(f"The diary is off: {e.message}; {e.hint}. This session goes on, and is not kept.")
-        return None, None
-    return diary.begin(started_at, notify=lambda message: put(DeviceFailed(message))), history
+        return None
+    return ForSession(diary.begin(started_at, notify=lambda message: put(DeviceFailed(message))), history)
 
 
 def _date(text: str) -> float:

@@ -264,11 +264,12 @@ class Diary:
             rows = self._conn.execute("SELECT t, type, fields FROM events WHERE episode = ? ORDER BY n", (episode,))
             return [{"t": t, "type": type_, **json.loads(fields)} for t, type_, fields in rows]
 
-    def history(self, now: float) -> History:
-        """Earlier relief episodes of the last week, in seconds before `now` (wall clock), for the safety rules."""
+    def history(self, now: float, excluding: int | None = None) -> History:
+        """Relief episodes of the last week but `excluding` (a session's own), in seconds before `now`
+        (wall clock), for the safety rules; sessions still running count with their length so far."""
         with _errors(self.path, "read"):
-            rows = self._conn.execute("SELECT started, length_s FROM episodes WHERE relief AND started > ?",
-                                      (now - WEEK_S,)).fetchall()
+            rows = self._conn.execute("SELECT started, length_s FROM episodes WHERE relief AND started > ? "
+                                      "AND id IS NOT ?", (now - WEEK_S, excluding)).fetchall()
             advised = self._conn.execute("SELECT max(advised_at) FROM episodes").fetchone()[0]
             any_before = self._conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone() is not None
         return History(tuple(Span(started - now, length) for started, length in rows),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import FrameType
@@ -18,6 +18,8 @@ from .core.events import (
     Interrupted,
     Log,
     Notice,
+    Recall,
+    Recalled,
     Say,
     Silence,
     SpeechFinished,
@@ -89,6 +91,7 @@ class Parts:
     sources: tuple[Source, ...] = ()
     events: Sink | None = None  # the --events log, the diary, or both (eventlog.Tee)
     ears: Ears | None = None  # the listening source among `sources`, told what to listen for
+    recall: Callable[[], History | None] | None = None  # the diary read again, for the advice at the end
 
 
 def run(script: Script, parts: Parts, history: History | None = None, *, whole: bool = True,
@@ -122,7 +125,7 @@ def run(script: Script, parts: Parts, history: History | None = None, *, whole: 
 def _loop(seq: Sequencer, parts: Parts) -> str:
     clock, inbox = parts.clock, parts.inbox
     now = clock.now()
-    effects = seq.start(now)
+    effects = _recalled(seq, seq.start(now), now, parts)
     while True:
         finish = _perform(effects, now, parts)
         if parts.ears is not None:
@@ -144,7 +147,16 @@ def _loop(seq: Sequencer, parts: Parts) -> str:
                 parts.events.write("unheard", now, guess=event.guess, score=round(event.score, 3), **kept)
             effects = []
         else:
-            effects = seq.handle(event, now)
+            effects = _recalled(seq, seq.handle(event, now), now, parts)
+
+
+def _recalled(seq: Sequencer, effects: list[Effect], now: float, parts: Parts) -> list[Effect]:
+    """A `Recall` answered at once, before anything else can arrive: the diary read again."""
+    if not any(isinstance(e, Recall) for e in effects):
+        return effects
+    history = parts.recall() if parts.recall is not None else None
+    rest = [e for e in effects if not isinstance(e, Recall)]
+    return rest + _recalled(seq, seq.handle(Recalled(history), now), now, parts)
 
 
 def _interrupted(parts: Parts) -> None:

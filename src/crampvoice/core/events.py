@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .commands import Command
+from .safety import History
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,15 @@ class SpeechFinished:
     """Everything the speaker was given has been said (or silenced)."""
 
 
-Input = CommandGiven | TimerFired | SpeechFinished
+@dataclass(frozen=True, slots=True)
+class Recalled:
+    """The diary read again, as `Recall` asked: episodes of other sessions that ended meanwhile
+    count too. `history` is in seconds before now; None when there is no diary to read."""
+
+    history: History | None
+
+
+Input = CommandGiven | TimerFired | SpeechFinished | Recalled
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +113,13 @@ class Log:
 
 
 @dataclass(frozen=True, slots=True)
+class Recall:
+    """Read the diary again now and hand it back as `Recalled`, before anything else happens."""
+
+
+@dataclass(frozen=True, slots=True)
 class Finish:
     reason: str  # "completed" or "stopped"
 
 
-Effect = Say | Silence | Adjust | Log | Finish
+Effect = Say | Silence | Adjust | Log | Recall | Finish

@@ -12,7 +12,7 @@ from typing import assert_never
 
 from . import phrases as P
 from .commands import Command
-from .events import Adjust, CommandGiven, Effect, Input, Silence, SpeechFinished, TimerFired
+from .events import Adjust, CommandGiven, Effect, Input, Recall, Recalled, Silence, SpeechFinished, TimerFired
 from .manner import DEFAULT, Manner
 from .routine import Routine
 from .safety import LONG_S, History, Span, may_advise, rules_met
@@ -35,6 +35,7 @@ class Sequencer(Routine):
         self._started_at = 0.0
         self._eased = False  # the person said yes to "is the cramp easing?" (a default taken is no answer)
         self._ten_minutes_said = False
+        self._recalled = False
         self._advice_weighed = False
         self.asleep = False
         self.levels = {"rate": 0, "volume": 0}
@@ -72,6 +73,10 @@ class Sequencer(Routine):
                 self._timer_fired()
             case CommandGiven():
                 self._command(event)
+            case Recalled(history):
+                if history is not None:
+                    self._history = history.shifted(now)
+                self._finish()
             case _:
                 assert_never(event)
         return self._out
@@ -123,7 +128,12 @@ class Sequencer(Routine):
             self._say(text)
 
     def _finish(self) -> None:
-        """At the end of a relief session that meets a rule, and not within a week of the last time: the advice."""
+        """At the end of a relief session that meets a rule, and not within a week of the last time: the advice.
+        The diary is read again first (`Recall`): sessions that ended while this one ran count too."""
+        if self.relief and not self._recalled:
+            self._recalled = True
+            self._out.append(Recall())
+            return
         if self.relief and not self._advice_weighed:
             self._advice_weighed = True
             spans = (*self._history.past, Span(self._started_at, self._now - self._started_at))

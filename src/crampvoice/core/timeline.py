@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import Effect, Log, Say, SpeechFinished, TimerFired
+from .events import Effect, Log, Recall, Recalled, Say, SpeechFinished, TimerFired
 from .script import Script
 from .sequencer import Sequencer
 
@@ -51,6 +51,8 @@ def simulate(script: Script, speech_s: Callable[[str], float] | None = None,
                 said = True
             elif isinstance(effect, Log):
                 moments.append(Moment(effect.at, effect))
+            elif isinstance(effect, Recall):  # no diary here: what it knew at the start stands
+                said = take(seq.handle(Recalled(None), now)) or said
         return said
 
     said = take(seq.start(now))
