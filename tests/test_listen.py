@@ -240,7 +240,7 @@ def test_clean_synthetic_commands_are_heard_and_other_words_are_not() -> None:
     assert all(got[r["file"]] in (None, r["command"]) for r in commands)  # a miss, never another command
     assert [r["transcript"] for r in rows if not r["command"] and got[r["file"]]] == []
     for result in results:
-        assert set(result) == {"file", "command", "text", "confidence", "decided_ms"}
+        assert set(result) == {"file", "command", "text", "closest", "confidence", "decided_ms"}
         if result["command"]:
             assert 0 < float(str(result["confidence"])) <= 1 and int(str(result["decided_ms"])) > 0
 

@@ -214,7 +214,7 @@ def test_a_word_that_is_no_command_is_logged_as_unheard_kept_and_taught_with_one
     assert str(clip) in listed.stdout, listed
     taught = subprocess.run([*CRAMPVOICE, "words", "add", "weather", "--as", "next", str(clip)],
                             capture_output=True, text=True, timeout=120)
-    assert taught.returncode == 0 and "Kept 1 take(s) of 'weather' for next." in taught.stdout, taught
+    assert taught.returncode == 0 and "Kept 1 take of 'weather' for next." in taught.stdout, taught
     words = subprocess.run([*CRAMPVOICE, "words", "list"], capture_output=True, text=True, timeout=60)
     assert "next           'weather': 1 take" in words.stdout, words
     assert not clip.exists()  # a take now, no longer something not understood

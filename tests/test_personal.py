@@ -52,7 +52,7 @@ def teach_george() -> None:
     for word, command, digit in (("seven", "next", 7), ("four", "stop", 4)):
         done = crampvoice("words", "add", word, "--as", command, *(GEORGE / f"{digit}_george_{i}.wav" for i in range(3)))
         assert done.returncode == 0, done.stderr
-        assert f"Kept 3 take(s) of '{word}' for {command}." in done.stdout
+        assert f"Kept 3 takes of '{word}' for {command}." in done.stdout
 
 
 def test_a_persons_own_words_are_heard_from_their_takes_and_the_default_words_still_are(own_dirs: Path) -> None:
@@ -102,7 +102,7 @@ def test_the_takes_are_files_the_person_can_list_and_delete_and_the_model_follow
 
     assert teach_tip(None, recognizer_for(Vocabulary())[0]) == ()  # taught: no tip to teach it
     removed = crampvoice("words", "remove", "seven")
-    assert removed.returncode == 0 and "Deleted 3 take(s) of 'seven'." in removed.stdout
+    assert removed.returncode == 0 and "Deleted 3 takes of 'seven'." in removed.stdout
     assert not (voice / "next").exists()
     assert heard(GEORGE / "7_george_10.wav")["7_george_10.wav"] != "next"
     assert heard(GEORGE / "4_george_10.wav")["4_george_10.wav"] == "stop"

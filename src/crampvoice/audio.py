@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 SAMPLE_WIDTH_BYTES = 2
+MIN_RATE_HZ, MAX_RATE_HZ = 1000, 768000  # telephone-grade and below is not speech; above, not a microphone
+MAX_CHANNELS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,15 @@ class Audio:
     pcm: bytes
     sample_rate_hz: int
     channels: int = 1
+
+    def __post_init__(self) -> None:
+        """A header may say anything: a rate or channel count no recording has is refused here, once,
+        as a ValueError every reader of files already turns into a plain sentence."""
+        if not MIN_RATE_HZ <= self.sample_rate_hz <= MAX_RATE_HZ:
+            raise ValueError(f"its header says {self.sample_rate_hz} Hz; "
+                             f"recordings are {MIN_RATE_HZ} to {MAX_RATE_HZ} Hz")
+        if not 1 <= self.channels <= MAX_CHANNELS:
+            raise ValueError(f"its header says {self.channels} channels; recordings have 1 to {MAX_CHANNELS}")
 
     @property
     def frames(self) -> int:
@@ -70,10 +81,14 @@ def trim(audio: Audio, threshold: int = 200, keep_s: float = 0.02) -> Audio:
 
 
 def read_wav(path: Path | BinaryIO) -> Audio:
-    with wave.open(path if not isinstance(path, Path) else str(path), "rb") as w:
-        if w.getsampwidth() != SAMPLE_WIDTH_BYTES:
-            raise ValueError(f"{path}: {8 * w.getsampwidth()}-bit audio; 16-bit is expected")
-        return Audio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
+    """A 16-bit PCM WAV; anything else, or a header no recording has, is a ValueError."""
+    try:
+        with wave.open(path if not isinstance(path, Path) else str(path), "rb") as w:
+            if w.getsampwidth() != SAMPLE_WIDTH_BYTES:
+                raise ValueError(f"{8 * w.getsampwidth()}-bit audio; 16-bit is expected")
+            return Audio(w.readframes(w.getnframes()), w.getframerate(), w.getnchannels())
+    except (wave.Error, EOFError) as e:
+        raise ValueError(f"not a WAV recording ({str(e) or 'it ends too soon'})") from None
 
 
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
@@ -119,7 +134,7 @@ def _to_16_bit(body: bytes, tag: int, bits: int) -> bytes:
         floats.frombytes(body)
         if sys.byteorder == "big":
             floats.byteswap()
-        return from_samples(array.array("h", (round(max(-1.0, min(1.0, x)) * 32767) for x in floats)), 1).pcm
+        return from_samples(array.array("h", (round(max(-1.0, min(1.0, x)) * 32767) for x in floats)), MIN_RATE_HZ).pcm
     raise ValueError(f"{bits}-bit samples of WAV format {tag} are not supported")
 
 

@@ -36,6 +36,7 @@ from .view import TextView
 if TYPE_CHECKING:
     from .listen.mic import MicrophoneSource
     from .listen.recognizer import Recognizer
+    from .listen.stream import Decision
 
 EXIT_INTERRUPTED = 130
 
@@ -206,11 +207,10 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
             if not to_stdout:
                 stack.callback(_close_quietly, stream)
             events = EventLog(stream, begun, notify=lambda message: inbox.put(DeviceFailed(message)))
-        history = None
-        if not args.no_diary:
-            sink, history = cli_diary.for_session(stack, begun, inbox.put, view)
-            if sink is not None:
-                events = sink if events is None else Tee(sink, events)  # kept before it is shown
+        diary = None if args.no_diary else cli_diary.for_session(stack, begun, inbox.put, view)
+        history = None if diary is None else diary.history
+        if diary is not None:
+            events = diary.sink if events is None else Tee(diary.sink, events)  # kept before it is shown
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
         keys = _keyboard(view, vocabulary)
@@ -222,7 +222,7 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
             sources += (ears,)
             closing = teach_tip(history, ears.recognizer)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
-                              ears=ears)
+                              ears=ears, recall=None if diary is None else diary.recall)
         reason = session.run(script, parts, history, whole=whole, manner=settings.manner, closing=closing)
     code = 0
     if reason == "interrupted":
@@ -396,27 +396,37 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from .listen.hearing import recognizer_for
     from .listen.stream import recognize
 
-    recognizer, _ = recognizer_for(Vocabulary(load_settings().words))
+    recognizer, notes = recognizer_for(Vocabulary(load_settings().words))
+    for note in notes:  # on standard error: standard output is one line a file
+        print(printable(note), file=sys.stderr)
     failed = False
     for name in args.files:
         try:
             audio = read_audio(Path(name))
         except CrampvoiceError as e:
             failed = True
-            print(f"crampvoice: error: {e.message}; {e.hint}", file=sys.stderr)
+            print(printable(f"crampvoice: error: {e.message}; {e.hint}"), file=sys.stderr)
             continue
-        decision = recognize(audio, recognizer)
-        heard = decision.heard if decision is not None else None
-        command = heard.command.value if heard is not None and heard.command is not None else None
-        result = {"file": name, "command": command, "text": heard.text if heard else "",
-                  "confidence": round(heard.confidence, 3) if heard else 0.0,
-                  "decided_ms": decision.decided_ms if decision else None}
+        result = _recognized(name, recognize(audio, recognizer))
         if args.json:
             print(json.dumps(result), flush=True)
+        elif result["command"] is not None:
+            print(printable(f"{name}: {result['command']} (heard {result['text']!r}, confidence "
+                            f"{result['confidence']:.2f}, decided at {result['decided_ms']} ms)"))
         else:
-            print(f"{name}: {command or 'no command'}" + (f" (heard {result['text']!r}, confidence "
-                  f"{result['confidence']:.2f}, decided at {result['decided_ms']} ms)" if command else ""))
+            print(printable(f"{name}: no command"))
     return 1 if failed else 0
+
+
+def _recognized(name: str, decision: Decision | None) -> dict[str, object]:
+    """`recognize`'s line for one file: `text` is the phrase taken for `command`; where none was taken,
+    `closest` is the recogniser's nearest phrase (not what was said), both with their `confidence`."""
+    heard = decision.heard if decision is not None else None
+    command = heard.command.value if heard is not None and heard.command is not None else None
+    guess = heard.text if heard is not None and heard.text else None
+    return {"file": name, "command": command, "text": guess if command else None,
+            "closest": None if command else guess, "confidence": round(heard.confidence, 3) if heard else 0.0,
+            "decided_ms": decision.decided_ms if decision else None}
 
 
 def cmd_devices(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .audio import Audio
 from .cli_profile import option
-from .core.commands import Command, normalise
+from .core.commands import Command, Vocabulary, kept_for, normalise
 from .core.errors import CrampvoiceError
 from .core.phrases import count
 from .core.ports import Source, Speaker
@@ -46,6 +46,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--as", dest="command", required=True, choices=sorted(COMMANDS), metavar="COMMAND",
                      help=f"the command it means: {', '.join(sorted(COMMANDS))}")
     add.add_argument("--mic", metavar="NAME", help="the microphone to record with")
+    add.add_argument("--force", action="store_true",
+                     help="take the word from the command it means now (never stop, pause or emergency's words)")
     option(add)
     add.set_defaults(handler=cmd_words_add, files_anywhere=True)  # `words add okay --as next a.wav b.wav`
     remove = verbs.add_parser("remove", help="forget a word and delete its takes")
@@ -78,7 +80,11 @@ def cmd_teach(args: argparse.Namespace) -> int:
 def cmd_words_list(args: argparse.Namespace) -> int:
     from .listen import takes
 
-    counts = takes.counts(takes.takes())
+    read = takes.read()
+    counts = takes.counts(read.takes)
+    note = read.note(takes.voice_dir())
+    if note:
+        print(note)
     if not counts:
         print("No words taught yet. 'crampvoice teach' records you saying each command.")
         return 0
@@ -95,8 +101,8 @@ def cmd_words_add(args: argparse.Namespace) -> int:
 
     command = COMMANDS[args.command]
     args.files = [*args.files, *args.extra]
-    if not normalise(args.word):
-        raise CrampvoiceError(f"{args.word!r} has no letters or digits to say", "give the word as it is said")
+    takes.checked_name(args.word)
+    taken = _taken_from(args.word, command, args.force)
     if not args.files:  # three takes from the microphone
         from . import teach
 
@@ -109,14 +115,49 @@ def cmd_words_add(args: argparse.Namespace) -> int:
             teacher.say(_build_sentence(checked))
         return 0
     recordings = [_spoken(Path(name)) for name in args.files]  # all read before any is kept
-    for audio in recordings:
+    before = takes.read()
+    kept = {before.audio[t.path] for t in before.takes
+            if (t.command, normalise(t.word)) == (command, normalise(args.word))}
+    fresh = [audio for audio in dict.fromkeys(recordings) if audio not in kept]  # a recording is one take
+    for audio in fresh:
         takes.add(audio, command, args.word)
-    print(f"Kept {len(recordings)} take(s) of {args.word!r} for {command.value}.")
+    same = len(recordings) - len(fresh)
+    print(f"Kept {count(len(fresh), 'take')} of {args.word!r} for {command.value}" +
+          (f"; {count(same, 'recording')} {'was' if same == 1 else 'were'} the same as another, kept once." if same
+           else "."))
+    if taken is not None:
+        print(f"{args.word!r} now means {command.value} for you; it no longer means {taken.value}.")
     taught = [path for name in args.files if (path := Path(name).resolve()).parent == unheard_dir().resolve()]
     for path in taught:  # a take now, no longer something not understood
         path.unlink(missing_ok=True)
     print(_build_sentence())
     return 0
+
+
+def _taken_from(word: str, command: Command, force: bool) -> Command | None:
+    """The command `word` means now, which teaching it for `command` would take it from (None: no
+    other). Refused for stop, pause and emergency's words, and for any other without --force."""
+    from .listen import takes
+    from .settings import load_settings
+
+    said = normalise(word)
+    kept = kept_for(said)
+    if kept is not None and kept is not command:
+        raise CrampvoiceError(f"{word!r} is how anyone says {kept.value}, and it always means {kept.value}",
+                              f"choose another word for {command.value}")
+    taught = {t.command for t in takes.takes() if normalise(t.word) == said and t.command is not None}
+    if taught - {command}:
+        other = sorted(c.value for c in taught - {command})[0]
+        raise CrampvoiceError(f"{word!r} is taught already as {other}",
+                              f"to move it, first 'crampvoice words remove {said}'")
+    owner = Vocabulary(load_settings().words).command_for(said)
+    if owner is None or owner is command:
+        return None
+    if not force:
+        raise CrampvoiceError(f"{word!r} means {owner.value} already",
+                              f"choose another word, or add --force to make it mean {command.value} "
+                              f"and no longer {owner.value}")
+    return owner
 
 
 def cmd_words_unheard(args: argparse.Namespace) -> int:
@@ -154,7 +195,7 @@ def cmd_words_remove(args: argparse.Namespace) -> int:
     gone = takes.remove(args.word)
     if not gone:
         raise CrampvoiceError(f"no takes of {args.word!r} were found", "'crampvoice words list' shows the words")
-    print(f"Deleted {len(gone)} take(s) of {args.word!r}.")
+    print(f"Deleted {count(len(gone), 'take')} of {args.word!r}.")
     print(_build_sentence())
     return 0
 

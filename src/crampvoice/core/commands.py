@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,17 @@ PHRASES: Mapping[Command, tuple[str, ...]] = {
     Command.WAKE: ("wake up",),
 }
 
+# What must always work, whatever a person teaches: their default phrases can never be given to
+# another command (`words add stop --as next` is refused; takes like it are passed over).
+ALWAYS_HEARD = frozenset({Command.STOP, Command.PAUSE, Command.EMERGENCY})
+
+
+def kept_for(phrase: str) -> Command | None:
+    """The command that always keeps `phrase` ("stop" -> STOP), or None."""
+    said = normalise(phrase)
+    return next((c for c in ALWAYS_HEARD if said in (normalise(p) for p in PHRASES[c])), None)
+
+
 # Keys, for the keyboard and for lines read from a pipe. Names as prompt_toolkit
 # reports special keys; letters as typed.
 KEYS: Mapping[str, Command] = {
@@ -87,8 +99,9 @@ KEY_HELP = (
 
 
 def normalise(text: str) -> str:
-    """Lower case, letters, digits and single spaces: how phrases are compared."""
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+    """Lower case, letters and digits of any script, apostrophes and single spaces: how phrases are
+    compared ("Café!" and "cafe\u0301" are both "café"; "да" stays "да")."""
+    return " ".join(re.sub(r"[^\w']+|_", " ", unicodedata.normalize("NFC", text).casefold()).split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,12 +39,12 @@ def read_audio(path: Path) -> Audio:
     try:
         with sr.AudioFile(str(path)) as source:
             data = sr.Recognizer().record(source)
+        return Audio(data.get_raw_data(convert_width=2), data.sample_rate, 1)
     except FileNotFoundError:
         raise CrampvoiceError(f"{path}: no such file", "check the path") from None
     except (ValueError, EOFError, OSError, AssertionError) as e:
         raise CrampvoiceError(f"{path}: cannot read it as audio ({first_line(e)})",
                               "give a WAV, FLAC or AIFF file") from None
-    return Audio(data.get_raw_data(convert_width=2), data.sample_rate, 1)
 
 
 def first_line(e: BaseException) -> str:

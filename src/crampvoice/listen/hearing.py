@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..audio import Audio
 from ..core import phrases as P
-from ..core.commands import Command, Vocabulary, normalise
+from ..core.commands import Command, Vocabulary, kept_for, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
@@ -36,8 +37,9 @@ from .verifier import VerifiedRecognizer
 @dataclass(frozen=True, slots=True)
 class Built:
     model: PersonalModel | None  # None: nothing taught yet
-    summary: str  # one sentence for the person
+    summary: str  # one sentence for the person (and `passed_over`)
     learnt: bool = False  # built from the takes just now, not read back
+    passed_over: str | None = None  # the takes not learnt from, and why
 
 
 BUILT_FROM = "built_from"  # in the saved model: the takes it was learnt from (`_fingerprint`)
@@ -46,28 +48,48 @@ BUILT_FROM = "built_from"  # in the saved model: the takes it was learnt from (`
 def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
     """The person's model: read back when the takes have not changed, else learnt from them again."""
     root = root or takes.voice_dir()
-    found = takes.takes(root)
+    read = takes.read(root)
+    found, overruled = _not_overruling(read.takes)
+    passed_over = " ".join(n for n in (read.note(root), overruled) if n) or None
     taught = [t for t in found if t.command is not None]
     model_path = root / "model.npz"
     if not taught:
-        return Built(None, "No words taught yet, so crampvoice listens with its general recogniser.")
+        return Built(None, _with("No words taught yet, so crampvoice listens with its general recogniser.",
+                                 passed_over), passed_over=passed_over)
     key = _fingerprint(found, root)
     words = len({(t.command, t.word) for t in taught})
     try:
         saved = PersonalModel.from_bytes(model_path.read_bytes())
         if str(saved.arrays.get(BUILT_FROM)) == key:
-            return Built(saved, f"Listening for your voice: {P.count(words, 'word')} from "
-                                f"{P.count(len(taught), 'take')}.")
+            return Built(saved, _with(f"Listening for your voice: {P.count(words, 'word')} from "
+                                      f"{P.count(len(taught), 'take')}.", passed_over), passed_over=passed_over)
     except (OSError, ValueError, KeyError):
         pass  # no model yet, or one that cannot be read: build it
     started = time.perf_counter()
-    embedded = _embedded(found, root, embedder)
+    embedded = _embedded(read, root, embedder)
     model = PersonalModel.build(_by_label(taught, embedded), _others(found, embedded))
     model.arrays[BUILT_FROM] = np.array(key)
     _write(model_path, model.to_bytes())
     (root / "model.key").unlink(missing_ok=True)  # where older versions named the takes
-    return Built(model, f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} in "
-                        f"{time.perf_counter() - started:.1f} s. crampvoice now listens for them.", learnt=True)
+    return Built(model, _with(f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} "
+                              f"in {time.perf_counter() - started:.1f} s. crampvoice now listens for them.",
+                              passed_over), learnt=True, passed_over=passed_over)
+
+
+def _not_overruling(found: list[takes.Take]) -> tuple[list[takes.Take], str | None]:
+    """The takes less any that would give stop, pause or emergency's own words to another command
+    (taught before `words add` refused it), and a sentence saying so."""
+    overruling = [t for t in found if t.command is not None and kept_for(t.word) not in (None, t.command)]
+    if not overruling:
+        return found, None
+    words = sorted({normalise(t.word) for t in overruling})
+    return [t for t in found if t not in overruling], (
+        f"Not listening for {', '.join(repr(w) for w in words)} in your voice as another command: stop, pause and "
+        f"emergency always keep their words. 'crampvoice words remove {words[0]}' deletes those takes.")
+
+
+def _with(summary: str, passed_over: str | None) -> str:
+    return f"{summary} {passed_over}" if passed_over else summary
 
 
 def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
@@ -76,7 +98,7 @@ def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Re
     built = build_from_takes(root)
     if built.model is None:
         general = VerifiedRecognizer(vocabulary)  # pocketsphinx proposes, the embedding's verifier decides
-        return general, _unknown(general.general)
+        return general, [*_unknown(general.general), *([built.passed_over] if built.passed_over else [])]
     combined = Combined.for_person(personal_recognizer(built.model), vocabulary)
     return combined, [*_unknown(combined.general.general), built.summary]
 
@@ -163,7 +185,7 @@ def _others(found: list[takes.Take], embedded: dict[Path, list[Floats]]) -> list
     return [e for e, w in zip(bank, words, strict=True) if w not in used] + mine
 
 
-def _embedded(found: list[takes.Take], root: Path, embedder: Embedder | None) -> dict[Path, list[Floats]]:
+def _embedded(read: takes.Read, root: Path, embedder: Embedder | None) -> dict[Path, list[Floats]]:
     """Each take's embedding sequences (a command's take with its variants), from `takes.npz` where
     the same sound was embedded before; the file is written again with exactly these takes."""
     cache_path = root / "takes.npz"
@@ -171,8 +193,8 @@ def _embedded(found: list[takes.Take], root: Path, embedder: Embedder | None) ->
     before = set(cached)
     kept: dict[str, list[Floats]] = {}
     out: dict[Path, list[Floats]] = {}
-    for take in found:
-        samples = _samples(take)
+    for take in read.takes:
+        samples = _samples(read.audio[take.path])
         key = f"{'take' if take.command is not None else 'other'} {hashlib.sha1(samples.tobytes()).hexdigest()}"
         if key not in cached:
             embedder = embedder or Embedder()
@@ -206,9 +228,9 @@ def _cache_bytes(cache: dict[str, list[Floats]]) -> bytes:
     return out.getvalue()
 
 
-def _samples(take: takes.Take) -> Samples:
+def _samples(audio: Audio) -> Samples:
     """What the model learns of a take: its voice, cut as an utterance heard is (`spoken_span`)."""
-    return spoken_span(np.frombuffer(takes.audio_of(take).pcm, dtype="<i2"))
+    return spoken_span(np.frombuffer(audio.pcm, dtype="<i2"))
 
 
 def _fingerprint(found: list[takes.Take], root: Path) -> str:
