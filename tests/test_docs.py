@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import tomllib
+import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -72,3 +77,27 @@ def test_the_caregivers_guide_shows_every_key_and_is_linked_from_the_readme() ->
     assert all(re.search(rf"^{key}:", guide, re.MULTILINE) for key in PROFILE_KEYS)
     for flag in ("ten minutes", "swelling", "breathlessness", "numbness"):
         assert flag in guide
+
+
+def test_the_licence_files_exist_and_the_notices_name_every_data_file_shipped() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    notices = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
+    shipped = sorted((ROOT / "src" / "crampvoice").rglob("*.npz"))
+    assert shipped and all(f"crampvoice/listen/{p.name}" in notices for p in shipped)
+
+
+@pytest.mark.slow
+def test_the_built_wheel_declares_its_licence_and_carries_the_notices(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, timeout=300)
+    with zipfile.ZipFile(next(tmp_path.glob("crampvoice-*.whl"))) as archive:
+        names = archive.namelist()
+        info = next(n.rsplit("/", 1)[0] for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        assert archive.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+        assert archive.read(f"{info}/licenses/THIRD_PARTY_NOTICES.md") == (ROOT / "THIRD_PARTY_NOTICES.md").read_bytes()
+    assert metadata["License-Expression"] == "MIT"
+    assert sorted(metadata.get_all("License-File") or []) == ["LICENSE", "THIRD_PARTY_NOTICES.md"]
+    assert "crampvoice/listen/negatives.npz" in names and "crampvoice/listen/verifier.npz" in names
