@@ -21,7 +21,7 @@ hears stays listening as it would in a room):
   through PortAudio (how it was read before, and how `--mic` reads one).
 
 The stock SpeechRecognition way is not here: its `Microphone` needs PyAudio, which needs a C
-compiler and portaudio19-dev to install; `./dev.sh bench listen` measured it before (README).
+compiler and portaudio19-dev to install; `./dev.sh bench listen` measured it before (docs/benchmarks.md).
 
 The share is the child's own CPU time (user + system) over the time it listened; the machine
 is shared, so read the figures side by side.

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import re
+import shlex
+import subprocess
+import sys
+import tomllib
+import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -14,6 +21,8 @@ from crampvoice.library import TEMPLATE, bundled_dir, load
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [ROOT / "README.md", ROOT / "THIRD_PARTY_NOTICES.md", *DOCS]  # every page a reader follows links in
 BUNDLED = sorted(bundled_dir().glob("*.yaml"))
 
 
@@ -72,3 +81,129 @@ def test_the_caregivers_guide_shows_every_key_and_is_linked_from_the_readme() ->
     assert all(re.search(rf"^{key}:", guide, re.MULTILINE) for key in PROFILE_KEYS)
     for flag in ("ten minutes", "swelling", "breathlessness", "numbness"):
         assert flag in guide
+
+
+def test_the_licence_files_exist_and_the_notices_name_every_data_file_shipped() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert all((ROOT / name).is_file() for name in project["license-files"])
+    notices = (ROOT / "THIRD_PARTY_NOTICES.md").read_text()
+    shipped = sorted((ROOT / "src" / "crampvoice").rglob("*.npz"))
+    assert shipped and all(f"crampvoice/listen/{p.name}" in notices for p in shipped)
+
+
+@pytest.mark.slow
+def test_the_built_wheel_declares_its_licence_and_carries_the_notices(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, timeout=300)
+    with zipfile.ZipFile(next(tmp_path.glob("crampvoice-*.whl"))) as archive:
+        names = archive.namelist()
+        info = next(n.rsplit("/", 1)[0] for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        assert archive.read(f"{info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
+        assert archive.read(f"{info}/licenses/THIRD_PARTY_NOTICES.md") == (ROOT / "THIRD_PARTY_NOTICES.md").read_bytes()
+    assert metadata["License-Expression"] == "MIT"
+    assert sorted(metadata.get_all("License-File") or []) == ["LICENSE", "THIRD_PARTY_NOTICES.md"]
+    assert "crampvoice/listen/negatives.npz" in names and "crampvoice/listen/verifier.npz" in names
+
+
+def _page_id(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower().replace("`", "")).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    return {_slug(m) for m in re.findall(r"^#+ (.+)$", _prose(path.read_text()), re.MULTILINE)}
+
+
+def _prose(text: str) -> str:
+    """The text without its fenced code blocks (a `# comment` in one is not a heading)."""
+    return re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def _code(text: str) -> list[str]:
+    """Each line of a fenced block, and each inline code span: where commands are written."""
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
+    return [line for block in blocks for line in block.splitlines()] + re.findall(r"`([^`\n]+)`", _prose(text))
+
+
+def test_every_page_in_docs_is_linked_from_the_readme() -> None:
+    for page in DOCS:
+        assert f"(docs/{page.name}" in README, page.name
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_every_link_leads_somewhere(page: Path) -> None:
+    for target in re.findall(r"\]\(([^)\s]+)\)", _prose(page.read_text())):
+        if re.match(r"[a-z]+:", target):
+            continue  # https: and mailto: are not checked offline
+        name, _, anchor = target.partition("#")
+        linked = (page.parent / name).resolve() if name else page
+        assert linked.exists(), target
+        if anchor:
+            assert anchor in _anchors(linked), target
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    return {o for a in parser._actions for o in a.option_strings}
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(subs[0].choices) if subs else {}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_every_crampvoice_command_written_exists_with_its_options(page: Path) -> None:
+    commands, everywhere = _commands(), _options(_parser())
+    written = [line.split(" #")[0] for line in _code(page.read_text()) if line.startswith("crampvoice ")]
+    for line in written:
+        words = [w.strip("[]|") for w in shlex.split(line.replace("'", ""))[1:]]
+        if words[0].startswith("-"):
+            assert words[0] in everywhere, line
+            continue
+        assert words[0] in commands, line
+        parser = commands[words[0]]
+        subs = _subcommands(parser)
+        allowed = everywhere | _options(parser) | {o for p in subs.values() for o in _options(p)}
+        if subs and len(words) > 1 and re.fullmatch(r"[a-z]+", words[1]):
+            assert words[1] in subs, line
+        for word in words[1:]:
+            if re.fullmatch(r"--?[a-z][a-z-]*", word):
+                assert word in allowed, line
+
+
+def test_the_commands_checked_include_the_readme_synopsis() -> None:
+    written = [line for line in _code(README) if line.startswith("crampvoice ")]
+    assert set(_commands()) <= {line.split()[1] for line in written}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_every_dev_sh_task_and_bench_written_exists(page: Path) -> None:
+    text = page.read_text()
+    tasks = set(re.findall(r"^  ([a-z]+)\)$", (ROOT / "dev.sh").read_text(), re.MULTILINE))
+    for task, bench in re.findall(r"\./dev\.sh ([a-z]+)(?: ([a-z]+))?", text):
+        assert task in tasks, task
+        if task == "bench" and bench:
+            assert (ROOT / "bench" / f"{bench}.py").is_file(), bench
+    for bench in re.findall(r"`bench ([a-z]+)", text):
+        assert (ROOT / "bench" / f"{bench}.py").is_file(), bench
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_every_file_named_exists(page: Path) -> None:
+    for span in _code(page.read_text()):
+        path = span.split()[0] if span.split() else ""
+        if re.fullmatch(r"(src|bench|tests|scripts|docs)/[\w./-]+", path):
+            assert (ROOT / path).exists(), path
+        elif re.fullmatch(r"(core|listen|speak)/[\w-]+\.py", path):
+            assert (ROOT / "src" / "crampvoice" / path).exists(), path

@@ -189,7 +189,7 @@ def test_a_take_is_also_learnt_in_noise_that_goes_on_before_and_after_it() -> No
 
 def test_a_take_is_learnt_in_noise_over_it_three_times_each_with_noise_of_its_own() -> None:
     """One noisy copy of a take learnt too little of a noisy room: three, each with its own noise
-    at its own level 0 to 10 dB under the take, heard a point more at 10 dB (README)."""
+    at its own level 0 to 10 dB under the take, heard a point more at 10 dB (docs/benchmarks.md)."""
     from itertools import combinations
 
     import numpy as np

@@ -122,7 +122,7 @@ def test_giving_up_on_a_broken_edit_leaves_the_profile_as_it_was_and_keeps_the_d
     assert path.read_text() == "rate: 120\n"
 
 
-def test_a_script_and_a_profile_export_and_import_into_another_home_unchanged(
+def test_a_script_and_a_profile_export_and_import_into_another_home_unchanged_but_the_schema_line(
         own_dirs: Path, tmp_path: Path) -> None:
     import os
 
@@ -140,7 +140,11 @@ def test_a_script_and_a_profile_export_and_import_into_another_home_unchanged(
         taken = crampvoice("import", str(out / f"{name}.yaml"), env=elsewhere)
         assert taken.returncode == 0, taken.stderr
     script = own_dirs / "data" / "crampvoice" / "scripts" / "dad-night.yaml"
-    assert (tmp_path / "b" / "data" / "crampvoice" / "scripts" / "dad-night.yaml").read_bytes() == script.read_bytes()
+    taken_in = (tmp_path / "b" / "data" / "crampvoice" / "scripts" / "dad-night.yaml").read_text()
+    line, rest = taken_in.split("\n", 1)
+    assert line.endswith(f"{tmp_path}/b/data/crampvoice/schemas/script.schema.json")  # its schema here, not there
+    assert (tmp_path / "b" / "data" / "crampvoice" / "schemas" / "script.schema.json").is_file()
+    assert rest == script.read_text().split("\n", 1)[1]
     assert (tmp_path / "b" / "config" / "crampvoice" / "profiles" / "dad.yaml").read_text() == \
         "rate: 120\nwords:\n  next: [okay]\n"
     again = crampvoice("import", str(out / "dad.yaml"), env=elsewhere)

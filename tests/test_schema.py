@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jsonschema
 import pytest
 import yaml
 
+from crampvoice.cli import main
 from crampvoice.core.errors import ScriptError, SettingsError
 from crampvoice.core.scriptfile import STEP_KEYS, TOP_KEYS, parse_script
 from crampvoice.library import TEMPLATE, bundled_dir
@@ -101,3 +103,95 @@ def test_each_broken_file_is_refused_by_the_reader_and_by_the_schema(path: Path)
 @pytest.mark.parametrize("path", sorted((BAD / "validator-only").glob("*.yaml")), ids=lambda p: p.name)
 def test_what_a_schema_cannot_see_is_refused_by_the_reader(path: Path) -> None:
     assert reader_refuses(path)
+
+
+def _schema_named(path: Path) -> Path:
+    """The file the first line of `path` points the YAML language server at."""
+    line = path.read_text().splitlines()[0]
+    assert line.startswith("# yaml-language-server: $schema=file:///"), line
+    return Path(unquote(urlparse(line.split("$schema=", 1)[1]).path))
+
+
+def test_new_names_the_schema_kept_in_the_data_folder_and_validate_brings_it_up_to_date(own_dirs: Path) -> None:
+    assert main(["new", "mine"]) == 0
+    named = _schema_named(own_dirs / "data" / "crampvoice" / "scripts" / "mine.yaml")
+    assert named == own_dirs / "data" / "crampvoice" / "schemas" / "script.schema.json"
+    assert named.read_bytes() == shipped("script").read_bytes()
+    named.write_text("{}")  # a schema from an older crampvoice, or none at all
+    assert not (own_dirs / "data" / "crampvoice" / "schemas" / "profile.schema.json").exists()  # made when needed
+    assert main(["validate", "mine"]) == 0
+    assert named.read_bytes() == shipped("script").read_bytes()
+    assert (own_dirs / "data" / "crampvoice" / "schemas" / "profile.schema.json").read_bytes() == \
+        shipped("profile").read_bytes()
+
+
+def test_copies_and_imports_name_this_machines_schema_not_the_senders(own_dirs: Path, tmp_path: Path) -> None:
+    sender = "# yaml-language-server: $schema=file:///home/else/.venv/lib/python3.11/site-packages/crampvoice/"
+    script = tmp_path / "from-else.yaml"
+    script.write_text(f"{sender}schemas/script.schema.json\n" + TEMPLATE)
+    profile = tmp_path / "mum.yaml"
+    profile.write_text(f"{sender}schemas/profile.schema.json\nrate: 120\n")
+    assert main(["import", str(script)]) == 0 and main(["import", str(profile)]) == 0
+    assert main(["new", "copy", "--from", "from-else"]) == 0 and main(["profile", "new", "dad", "--from", "mum"]) == 0
+    scripts, profiles = own_dirs / "data" / "crampvoice" / "scripts", own_dirs / "config" / "crampvoice" / "profiles"
+    for path, kind in [(scripts / "from-else.yaml", "script"), (scripts / "copy.yaml", "script"),
+                       (profiles / "mum.yaml", "profile"), (profiles / "dad.yaml", "profile")]:
+        text = path.read_text()
+        assert "/home/else/" not in text, path
+        assert _schema_named(path) == own_dirs / "data" / "crampvoice" / "schemas" / f"{kind}.schema.json"
+    assert (scripts / "from-else.yaml").read_text().endswith(TEMPLATE)
+    assert (profiles / "dad.yaml").read_text().endswith("rate: 120\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("rate: 130\n")  # a file with no schema line is taken in as it is
+    assert main(["import", str(plain)]) == 0 and (profiles / "plain.yaml").read_text() == "rate: 130\n"
+
+
+def test_profile_edit_points_an_old_schema_line_here(own_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profiles = own_dirs / "config" / "crampvoice" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "dad.yaml").write_text("# yaml-language-server: $schema=file:///gone/profile.schema.json\nrate: 120\n")
+    (profiles / "mum.yaml").write_text("rate: 130\n")
+    monkeypatch.setenv("VISUAL", "true")  # an editor that changes nothing
+    assert main(["profile", "edit", "dad"]) == 0 and main(["profile", "edit", "mum"]) == 0
+    assert _schema_named(profiles / "dad.yaml") == own_dirs / "data" / "crampvoice" / "schemas" / "profile.schema.json"
+    assert (profiles / "dad.yaml").read_text().endswith("\nrate: 120\n")
+    assert (profiles / "mum.yaml").read_text() == "rate: 130\n"  # no line added to a file that had none
+
+
+MOVED = """\
+import sys
+import crampvoice
+from crampvoice.cli import main
+print(crampvoice.__file__)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_script_made_by_new_keeps_its_schema_when_the_install_moves(own_dirs: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    package = Path(__file__).resolve().parent.parent / "src" / "crampvoice"
+    env = {**os.environ, "XDG_DATA_HOME": str(own_dirs / "data"), "XDG_CONFIG_HOME": str(own_dirs / "config")}
+
+    def crampvoice(install: Path, *args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", MOVED, *args], capture_output=True, text=True, timeout=120,
+                              cwd=tmp_path, env={**env, "PYTHONPATH": str(install)})
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(str(install)), done.stdout  # this install ran, not the project's
+        return done.stdout
+
+    first = tmp_path / "first"
+    shutil.copytree(package, first / "crampvoice")
+    crampvoice(first, "new", "mine")
+    shutil.rmtree(first)  # uninstalled: pipx uninstall, a new Python, a reinstall elsewhere
+    made = own_dirs / "data" / "crampvoice" / "scripts" / "mine.yaml"
+    assert str(first) not in made.read_text()
+    assert json.loads(_schema_named(made).read_text()) == script_schema()
+    second = tmp_path / "second"
+    shutil.copytree(package, second / "crampvoice")
+    assert "mine.yaml: ok" in crampvoice(second, "validate", "mine")
+    assert json.loads(_schema_named(made).read_text()) == script_schema()

@@ -83,7 +83,7 @@ def test_an_ascii_terminal_gets_question_marks_not_a_traceback(tmp_path: Path) -
 @pytest.mark.parametrize("kind", ["-b 24", "-e floating-point -b 32 -c 2 -r 44100", "-e floating-point -b 64",
                                   "-b 32 -e signed", "-b 16 -c 2 -r 48000"])
 def test_recognize_takes_wavs_of_any_sample_type_rate_and_channels(tmp_path: Path, kind: str) -> None:
-    """24-bit and float WAVs are what Audacity exports; the README promises any rate and channels."""
+    """24-bit and float WAVs are what Audacity exports; docs/reference.md promises any rate and channels."""
     if shutil.which("sox") is None:
         pytest.skip("sox is not installed (./dev.sh test installs it)")
     wav = tmp_path / "next.wav"

@@ -470,6 +470,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .schema import refresh_all
+
+    refresh_all()  # after a reinstall, the schemas editors read are this program's again
     failed = False
     voices = _VoiceIds()
     for name in args.paths:

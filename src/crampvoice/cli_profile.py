@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .core.errors import CrampvoiceError, SettingsError
-from .schema import first_line
+from .schema import first_line, with_first_line
 from .settings import (
     Settings,
     config_dir,
@@ -73,9 +73,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.source is None:
         text = first_line("profile") + TEMPLATE.format(name=args.name)
     else:
-        copied = _read(profile_file(args.source))
-        if not copied.startswith("# yaml-language-server:"):
-            copied = first_line("profile") + copied
+        copied = with_first_line(_read(profile_file(args.source)), "profile")
         text = copied.replace("\n", f"\n# Copied from the profile '{args.source}'.\n", 1)
     write_new(target, text.encode("utf-8"), other_name=f"choose another name, or 'crampvoice profile edit {args.name}'")
     print(f"Wrote {target}.")
@@ -111,7 +109,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     draft = path.with_name(f".{path.name}.draft")
     if not draft.exists():
         fresh = first_line("profile") + TEMPLATE.format(name=args.name)
-        write_new(draft, (_read(path) if path.exists() else fresh).encode("utf-8"))
+        current = with_first_line(_read(path), "profile", add=False) if path.exists() else fresh
+        write_new(draft, current.encode("utf-8"))
     else:
         print(f"Going on with the draft left last time: {draft}")
     while True:

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import library
 from .core.errors import CrampvoiceError, SettingsError
 from .core.scriptfile import parse_script
+from .schema import with_first_line
 from .settings import load_settings, profile_file, profile_names, profile_path, user_scripts_dir
 from .smallfile import read_regular, write_new
 
@@ -60,6 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         target = user_scripts_dir() / f"{name}.yaml"
     else:
         target = profile_path(name)
+    data = with_first_line(data.decode("utf-8"), kind, add=False).encode("utf-8")  # our schema, not the sender's
     write_new(target, data, args.force, ANOTHER)
     use = f"crampvoice run {name}" if kind == "script" else f"crampvoice run --profile {name}"
     print(f"Imported the {kind} '{name}' into {target}; use it with '{use}'.")

@@ -11,7 +11,7 @@ from .core.errors import CrampvoiceError, Problem, ScriptError
 from .core.script import Script
 from .core.scriptfile import read_script
 from .core.yamlnodes import MAX_FILE_BYTES
-from .schema import SCRIPT_HELP, first_line
+from .schema import MODELINE, SCRIPT_HELP, first_line
 from .settings import user_scripts_dir
 from .smallfile import read_regular, write_new
 
@@ -88,8 +88,8 @@ def new_script(name: str, source: Path | None) -> Path:
                               "use lower-case letters, digits, '-' and '_', such as 'mums-calf'")
     if source is not None:
         load(source)  # refuse to copy a broken script
-    text = first_line("script") + (TEMPLATE if source is None
-                                   else _copy_header(source) + read_bytes(source).decode("utf-8"))
+    text = first_line("script") + (TEMPLATE if source is None  # the source's own schema line, if any, goes
+                                   else _copy_header(source) + MODELINE.sub("", read_bytes(source).decode("utf-8")))
     target = user_scripts_dir() / f"{name}.yaml"
     write_new(target, text.encode("utf-8"), other_name="choose another name, or edit that file")
     return target

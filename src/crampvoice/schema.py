@@ -4,6 +4,12 @@ Editors with the YAML language server (VS Code, Neovim, Helix ...) use them to c
 describe each key and flag mistakes as a caregiver types; `crampvoice schema script|profile`
 prints them, and the files `new` and `profile new` write name them on their first line.
 
+That line names a copy in the person's data folder, not the one in the package: a reinstall,
+`pipx uninstall` or a new Python moves or removes the package, and every script's editor
+support went with it. Each command that writes the line (`new`, `profile new`, `profile edit`,
+`import`) and `validate` bring the copy up to date with the program; `import` and the copies
+`--from` makes point the line at this machine's copy, not the sender's.
+
 The keys, ranges and choices come from the readers' own constants (core/scriptfile.py,
 core/script.py, settings.py), so the schema cannot drift from what `validate` accepts. What a
 schema cannot see is checked by the readers alone: YAML's own tricks (anchors, tags, a key
@@ -13,6 +19,8 @@ written twice), a phrase given to two commands, and the text of a sentence (core
 from __future__ import annotations
 
 import json
+import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +30,7 @@ from .core.manner import SCAN_BOUNDS_S, SCAN_OFFER_S, Countdown
 from .core.printable import is_control
 from .core.script import FORMAT_VERSION, MAX_HOLD_S, MAX_SETS, MIN_HOLD_S, RATE_BOUNDS_WPM, Answer, Kind, Then
 from .core.scriptfile import KIND_KEYS, MAX_STEPS, MAX_TEXT_CHARS
-from .settings import INPUTS, MAX_VOLUME, MIN_VOLUME
+from .settings import INPUTS, MAX_VOLUME, MIN_VOLUME, data_dir
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -139,9 +147,43 @@ def shipped(kind: str) -> Path:
     return Path(__file__).parent / "schemas" / f"{kind}.schema.json"
 
 
+def kept(kind: str) -> Path:
+    """The schema's copy in the person's data folder, which outlives any install of the program."""
+    return data_dir() / "schemas" / f"{kind}.schema.json"
+
+
+def refresh(kind: str) -> Path:
+    """Bring the kept copy up to date with this program and return it; the package's file if it cannot be written."""
+    target, text = kept(kind), shipped(kind).read_bytes()
+    try:
+        if target.is_file() and target.read_bytes() == text:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        draft = target.with_name(f".{target.name}.{os.getpid()}")
+        draft.write_bytes(text)
+        os.replace(draft, target)  # an editor reading it meanwhile sees the old schema or the new, never half
+    except OSError:
+        return shipped(kind)
+    return target
+
+
+def refresh_all() -> None:
+    for kind in SCHEMAS:
+        refresh(kind)
+
+
 def first_line(kind: str) -> str:
     """The comment that points the YAML language server at the schema: the first line of a file we write."""
-    return f"# yaml-language-server: $schema={shipped(kind).as_uri()}\n"
+    return f"# yaml-language-server: $schema={refresh(kind).absolute().as_uri()}\n"
+
+
+MODELINE = re.compile(r"\A# yaml-language-server:[^\n]*(\n|\Z)")
+
+
+def with_first_line(text: str, kind: str, add: bool = True) -> str:
+    """`text` with its schema line pointing at this machine's copy: replaced if it has one, else added if `add`."""
+    rest, found = MODELINE.subn("", text, count=1)
+    return first_line(kind) + rest if found or add else text
 
 
 def _text() -> dict[str, Any]:

@@ -30,7 +30,7 @@ own other words at 1.0 % and other people's speech at 1.5 % (one gate at 2 %: 0.
 94.8 % heard right instead of 93.1 % and 79.0 % at 10 dB instead of 71.3 %.
 `unsure` names the words whose takes disagree, for `teach` to ask more of.
 
-Measured on real speakers through the microphone's path (bench/personal.py, README), 3 takes
+Measured on real speakers through the microphone's path (bench/personal.py, docs/benchmarks.md), 3 takes
 a word, at the cap of 1.2 this tuning chose: 96.5 % of the person's other takes heard right
 (78.6 % at 10 dB), 2.3 % of their other words taken, over the 2 % limit. So the cap is 1.1,
 lowered after seeing the bench (a choice made on the test people, toward fewer false
