@@ -46,9 +46,9 @@ def make_script(text: str = SCRIPT_YAML) -> Script:
 
 
 class Driver:
-    def __init__(self, script: Script | None = None, history: History | None = None, *, whole: bool = True,
+    def __init__(self, script: Script | None = None, history: History | None = None, *, only: int | None = None,
                  manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> None:
-        self.seq = Sequencer(script or make_script(), history, whole=whole, manner=manner, closing=closing)
+        self.seq = Sequencer(script or make_script(), history, only=only, manner=manner, closing=closing)
         self.now = 0.0
         self.recalled: History | None = None  # what the diary says when read again at the end
         self.effects: list[Effect] = []
@@ -81,9 +81,11 @@ class Driver:
             self.speech_done()
 
     def run(self, until_phase: Phase | None = None, limit: int = 10_000) -> None:
-        """Speech finishes at once; timers fire on time; stops at `until_phase`, the end, or a wait."""
+        """Speech finishes at once; timers fire on time; stops at `until_phase` (a hold or rest once what
+        is said as it begins, such as the notes, is said), at the end, or at a wait."""
+        timed = (Phase.HOLD, Phase.REST)
         for _ in range(limit):
-            if self.seq.finished or self.seq.phase is until_phase:
+            if self.seq.finished or (self.seq.phase is until_phase and not (self._speaking and until_phase in timed)):
                 return
             if self._speaking:
                 self.speech_done()

@@ -118,7 +118,7 @@ def test_try_says_one_step_with_its_hold_and_nothing_before_or_after(own_dirs: P
                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     assert tried.returncode == 0, tried.stderr
     lines = tried.stdout.splitlines()
-    assert lines[0] == "Trying step 2 of 4 of 'Quick test': massage."
+    assert lines[0] == "Trying step 2 of 4 of 'Quick test': massage." and lines[1] == "Step 2 of 4:"
     assert "Rub the calf. Keep going for three seconds." in lines and lines[-1] == "And stop."
     assert not any("Quick test." in line or "guide, not a doctor" in line for line in lines[1:])
     assert not (own_dirs / "data" / "crampvoice" / "diary.sqlite3").exists()  # a try is no episode

@@ -34,14 +34,14 @@ def test_a_session_with_no_keys_runs_to_its_end_with_holds_on_time() -> None:
     assert proc.returncode == 0, shown
     events = [e for _, e in arrivals]
     assert events[-1]["type"] == "end" and events[-1]["reason"] == "completed"
-    expected = [2, 2, 2, 2, 3]
+    expected = [2, 2, 2, 3]  # after the first, which lasts until the notes said during it are said
     starts = [(at, e) for at, e in arrivals if e["type"] == "hold_start"]
     ends = [(at, e) for at, e in arrivals if e["type"] == "hold_end"]
     by_events = [e["t"] - s["t"] for (_, s), (_, e) in zip(starts, ends, strict=True)]
     by_outside = [e_at - s_at for (s_at, _), (e_at, _) in zip(starts, ends, strict=True)]
     # Behaviour, not speed: bench/ reports the error in milliseconds; here a hold must be its own length.
-    assert by_events == pytest.approx(expected, abs=0.25)
-    assert by_outside == pytest.approx(expected, abs=0.25)
+    assert by_events[1:] == pytest.approx(expected, abs=0.25) and by_events[0] > 2
+    assert by_outside == pytest.approx(by_events, abs=0.25)
     assert shown.splitlines()[0] == "Quick test."  # the text view moves to stderr when events use stdout
 
 
@@ -117,13 +117,13 @@ def test_single_keys_in_a_real_terminal_drive_the_session() -> None:
         (None, "Keys: space is the one switch"),
         (None, "Pull your toes up toward your shin"),
         ("p", "pressed: pause"),
-        (None, "Paused. Say carry on when you are ready."),
+        (None, "Paused. (Say|Press c to) carry on when you are ready."),  # keys, where no microphone is
         # Paused during a hold it says "Carrying on"; during the instruction (text keeps the pace
         # of speech, so it may still be "saying" it), it says the instruction again.
         ("c", "Carrying on|Pull your toes up toward your shin"),
         ("h", "pressed: help"),
         (None, "Keys: space is the one switch"),  # the keys are shown by h
-        (None, "You can say: next, back"),
+        (None, "You can say: next, back|Keys: Enter for next, b back"),
         ("\r", "Step 2 of 4:"),  # Enter: next step
         ("q", "Do you want to stop?"),
         ("y", "Stopping now. Take care."),

@@ -31,21 +31,50 @@ def test_unattended_session_runs_to_its_end_with_every_hold_timed() -> None:
     assert d.said()[-1] == P.THE_END
 
 
-def test_intro_says_title_disclaimer_and_safety_before_the_first_step() -> None:
+def test_the_first_instruction_comes_after_the_title_and_the_notes_during_its_hold() -> None:
     d = Driver()
-    assert d.said() == ["Test cramp.", P.INTRO_GUIDE, "Get help if it lasts more than ten minutes."]
-    assert d.logs("step") == []
-    d.settle()
+    assert d.said() == ["Test cramp."]  # a person in a cramp hears what to do within seconds
+    d.speech_done()
     assert d.logs("step")[0].fields["index"] == 1
-    assert "Pull your toes up. Hold it for thirty seconds. We will do this twice." in d.said()[-1]
+    assert d.said()[-1] == "Start with one leg. Pull your toes up. Hold it for thirty seconds. We will do this twice."
+    d.speech_done()
+    notes = [P.INTRO_GUIDE, "Get help if it lasts more than ten minutes."]
+    assert d.seq.phase is Phase.HOLD and d.said()[-2:] == notes
+    assert d.seq.deadline == 600.0  # no cue while the notes are said: only the ten-minute rule's moment
+    d.tick(20.0)  # the halfway cue came while the notes were said: dropped, not said late
+    d.speech_done()
+    assert d.seq.phase is Phase.HOLD and d.seq.deadline == 25.0 and "Halfway." not in d.said()
+
+
+def test_a_hold_shorter_than_the_notes_ends_when_they_are_said() -> None:
+    d = Driver()
+    d.run(until_phase=Phase.SPEAKING)
+    d.speech_done()
+    d.speech_done()  # the instruction said at 0: the hold and the notes begin
+    d.now = 45.0  # the notes took longer than the 30 s hold
+    d.speech_done()
+    assert d.logs("hold_end")[0].at == 45.0 and d.said()[-1].startswith(P.end_of_hold(make_script().steps[0].kind))
+
+
+@pytest.mark.parametrize("command", [Command.NEXT, Command.PAUSE])
+def test_notes_cut_short_by_a_command_are_said_whole_at_the_next_hold(command: Command) -> None:
+    d = Driver()
+    d.speech_done()
+    d.speech_done()
+    d.command(command)
+    if command is Command.PAUSE:
+        d.command(Command.RESUME)
+    d.run(until_phase=Phase.ASK)
+    assert d.said().count("Get help if it lasts more than ten minutes.") == 2
 
 
 def test_a_step_tried_alone_starts_at_once_and_ends_without_the_closing_lines() -> None:
-    from dataclasses import replace
-
     script = make_script()
-    d = Driver(replace(script, steps=script.steps[1:2]), whole=False)
+    d = Driver(script, only=1)
     assert d.said() == [script.steps[1].text + " Keep going for twenty seconds."]
+    assert d.logs("step")[0].fields | {"text": ""} == {"index": 2, "of": 4, "kind": "massage", "text": ""}
+    d.command(Command.BACK)  # a try stays on its step
+    assert d.said()[-2:] == [P.FIRST_STEP, d.said()[0]] and d.seq.place.step == 1
     d.run()
     assert d.finish() is not None and d.finish().reason == "completed"  # type: ignore[union-attr]
     assert P.THE_END not in d.said() and P.INTRO_GUIDE not in d.said()
@@ -76,7 +105,7 @@ def test_brief_keeps_the_instructions_and_drops_the_explanations() -> None:
     d.run()
     said = " ".join(d.said())
     assert "Pull your toes up. Hold it for thirty seconds." in said
-    assert "We will do this twice" not in said and P.ASK_SUFFIX not in said
+    assert "We will do this twice" not in said and P.HINTS["voice"].answer not in said
     assert "Get help if it lasts more than ten minutes." in said  # safety notes are never dropped
 
 
@@ -241,7 +270,7 @@ def test_stop_is_confirmed_by_a_second_stop_or_yes(second: Command) -> None:
     d = Driver()
     d.run(until_phase=Phase.HOLD)
     d.command(Command.STOP)
-    assert d.seq.phase is Phase.CONFIRM and d.said()[-1] == P.CONFIRM_STOP
+    assert d.seq.phase is Phase.CONFIRM and d.said()[-1] == P.HINTS["voice"].confirm_stop
     d.command(second)
     d.settle()
     assert d.finish() is not None and d.finish().reason == "stopped"  # type: ignore[union-attr]
@@ -309,7 +338,7 @@ def test_help_freezes_the_hold_says_commands_and_safety_then_carries_on() -> Non
     left = d.seq.remaining_s()
     d.now += 10
     d.command(Command.HELP)
-    assert d.said()[-2:] == [P.HELP, "Get help if it lasts more than ten minutes."]
+    assert d.said()[-2:] == [P.HINTS["voice"].help, "Get help if it lasts more than ten minutes."]
     assert d.seq.phase is Phase.PAUSED
     d.now += 100
     d.speech_done()
@@ -423,8 +452,8 @@ def test_every_command_in_every_phase_leaves_a_session_that_can_still_end(
 def test_a_script_with_one_untimed_step_ends_after_saying_it() -> None:
     d = Driver(make_script("crampvoice: 1\ntitle: One\nsteps:\n  - say: Drink water.\n"))
     d.run()
-    assert d.said()[-2:] == ["Drink water.", P.THE_END] and d.seq.finished
-    assert P.NO_SAFETY_NOTES[0] in d.said()  # a script without safety notes still has them said
+    assert d.said()[-4:] == ["Drink water.", P.INTRO_GUIDE, P.NO_SAFETY_NOTES[0], P.THE_END] and d.seq.finished
+    # a script without safety notes still has them said; with no hold, after the first step's words
 
 
 def test_it_listens_for_yes_and_no_only_at_a_question_and_only_for_wake_up_while_asleep() -> None:

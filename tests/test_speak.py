@@ -200,22 +200,22 @@ def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
 
 def test_pause_mid_sentence_silences_the_speaker_until_carry_on(pulse: dict[str, str], recorder: pa.Monitor) -> None:
     needs_espeak()
-    from crampvoice.core.phrases import PAUSED
+    from crampvoice.core.phrases import HINTS
     from crampvoice.speak.synth import Pyttsx3Synth
 
     synth = Pyttsx3Synth()
-    paused_message_s = synth.synth(PAUSED).duration_s
+    paused_message_s = synth.synth(HINTS["keys"].paused).duration_s  # --keyboard: it names the key
     synth.close()
     proc = start_session(pulse)
     try:
         assert proc.stdin is not None
         began = recorder.first_loud_after(time.monotonic())
-        time.sleep(4.0)  # into "Get medical help if the cramp does not ease in about ten minutes."
+        time.sleep(4.0)  # into "Start with one leg. Pull your toes up toward your shin. ..."
         paused_at = time.monotonic()
         proc.stdin.write("pause\n")
         proc.stdin.flush()
         time.sleep(7.0)
-        # The sentence is cut off; only "Paused. Say carry on..." is heard, then nothing.
+        # The sentence is cut off; only "Paused. Press c to carry on..." is heard, then nothing.
         assert recorder.loud_between(paused_at, paused_at + 7.0) < paused_message_s + 0.4
         assert recorder.loud_between(paused_at + 5.0, paused_at + 7.0) == 0
         proc.stdin.write("carry on\n")

@@ -88,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
                         "'crampvoice profile list' (default: your settings file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run a relief session")
+    run = sub.add_parser("run", help="run a relief session", epilog=(
+        "The first instruction comes within seconds. The safety notes (when to get medical help) are said "
+        "during the first hold; say 'help' or press h to hear them again, and 'emergency' or e for the red flags."))
     run.add_argument("script", nargs="?", help="a name from 'crampvoice list', or a .yaml file")
     run.add_argument("--text", action="store_true", help="print instead of speaking")
     run.add_argument("--keyboard", action="store_true", help="keys only: do not listen for speech")
@@ -190,10 +192,10 @@ def cmd_try(args: argparse.Namespace) -> int:
     step = script.steps[args.step - 1]
     print(printable(f"Trying step {args.step} of {len(script.steps)} of '{script.title}': {step.kind.value}."))
     args.keyboard, args.events, args.mic, args.no_diary = True, None, None, True  # a try is no episode
-    return _session(args, settings, replace(script, steps=(step,)), whole=False)
+    return _session(args, settings, script, only=args.step - 1)
 
 
-def _session(args: argparse.Namespace, settings: Settings, script: Script, whole: bool = True) -> int:
+def _session(args: argparse.Namespace, settings: Settings, script: Script, only: int | None = None) -> int:
     voice = _voice_settings(args, settings, script)
     to_stdout = args.events == "-"
     view = TextView(sys.stderr if to_stdout else sys.stdout)
@@ -223,7 +225,9 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, whole
             closing = teach_tip(history, ears.recognizer)
         parts = session.Parts(clock=clock, inbox=inbox, speaker=speaker, view=view, sources=sources, events=events,
                               ears=ears, recall=None if diary is None else diary.recall)
-        reason = session.run(script, parts, history, whole=whole, manner=settings.manner, closing=closing)
+        answers_by = "voice" if ears is not None else "switch" if settings.input == "switch" else "keys"
+        manner = replace(settings.manner, answers_by=answers_by)  # the hints name what works: words or keys
+        reason = session.run(script, parts, history, only=only, manner=manner, closing=closing)
     code = 0
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP

@@ -94,18 +94,18 @@ class Parts:
     recall: Callable[[], History | None] | None = None  # the diary read again, for the advice at the end
 
 
-def run(script: Script, parts: Parts, history: History | None = None, *, whole: bool = True,
+def run(script: Script, parts: Parts, history: History | None = None, *, only: int | None = None,
         manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> str:
     """Run a session to its end; returns why it ended: completed, stopped or interrupted.
 
     `history` is what the diary knows of earlier episodes, for the safety rules (core/safety.py);
-    `whole`: False for the steps alone, with no opening notes or closing lines (`try`);
+    `only`: the index of the one step tried (`try`), with no opening notes or closing lines;
     `manner`: how the person is talked to (their profile); `closing`: said after the last line.
 
     Ctrl-C from a pipe arrives as KeyboardInterrupt; Ctrl-C in a terminal and the signals
     to end (SIGTERM, SIGHUP) arrive as `Interrupted` in the inbox, which wakes the wait at once.
     """
-    seq = Sequencer(script, history, whole=whole, manner=manner, closing=closing)
+    seq = Sequencer(script, history, only=only, manner=manner, closing=closing)
     for source in parts.sources:
         source.start(parts.inbox.put)
     try:

@@ -5,6 +5,8 @@
 - `brief`: for someone who knows the routine: the instructions stay, and the explanations go
   ("We will do this twice.", "Say yes or no." after a question).
 - `scan_s`: how long the one switch offers each choice.
+- `answers_by`: how the person answers, so that hints name it: `voice` ("say carry on"), `keys`
+  ("press c") with no microphone, or `switch`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Manner:
     countdown: Countdown = Countdown.FULL
     brief: bool = False
     scan_s: float = SCAN_OFFER_S
+    answers_by: str = "voice"  # a key of phrases.HINTS
 
 
 DEFAULT = Manner()

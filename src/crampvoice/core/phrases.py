@@ -6,6 +6,8 @@ printed is exactly what is spoken, and any voice says it naturally.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .script import Kind
 
 _ONES = (
@@ -97,7 +99,6 @@ SET_OF = "Set {} of {}."
 REST = "Rest for {}."
 HALFWAY = "Halfway."
 ONE_MINUTE_LEFT = "One minute left."
-ASK_SUFFIX = "Say yes or no."
 NO_ANSWER = "No answer, so I will take that as {}."
 ROUND_AGAIN = "Let us go through the steps again."
 ROUNDS_DONE = ("We have been through the steps {} now. If the cramp has not eased after about "
@@ -107,28 +108,56 @@ STOPPED = "Stopping now. Take care."
 # Said by the speaker itself when its speech gives out (the last thing it can say) and comes back.
 SPEECH_LOST = "My voice has stopped working, so the guide carries on as text on the screen."
 SPEECH_BACK = "My voice is working again."
-PAUSED = "Paused. Say carry on when you are ready."
 STILL_PAUSED = "Still paused."
 RESUMED = "Carrying on."
 LEFT = "{} left."
 NOTHING_TIMED = "Nothing is being timed right now."
 NOT_PAUSED = "We are not paused."
-CONFIRM_STOP = "Do you want to stop? Say yes to stop, or no to carry on."
 NO_QUESTION = "There is no question right now."
 FIRST_STEP = "This is the first step."
-EMERGENCY_PAUSE = "I have paused. Say carry on when you are ready."
 ASLEEP = "I will not act on what I hear until you say wake up. Keys still work."
 AWAKE = "I am listening again."
 SETTING = {
     "rate": ("Speaking slower.", "Speaking faster.", "That is as slow as I go.", "That is as fast as I go."),
     "volume": ("Quieter.", "Louder.", "That is as quiet as I go.", "That is as loud as I go."),
 }
-HELP = (
-    "You can say: next, back, repeat, pause, carry on, stop, time, help, or emergency. "
-    "Also slower, faster, louder, quieter, go to sleep, and wake up."
-)
 SCAN_PAUSED = "Paused. Press the switch again when you want to choose."
 SCAN_OFFER = "{}?"
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What to do next, named in the way the person answers: words to say, keys, or the one switch."""
+
+    answer: str  # after a question
+    paused: str
+    confirm_stop: str
+    emergency_pause: str
+    help: str
+
+
+HINTS = {
+    "voice": Hints(
+        "Say yes or no.",
+        "Paused. Say carry on when you are ready.",
+        "Do you want to stop? Say yes to stop, or no to carry on.",
+        "I have paused. Say carry on when you are ready.",
+        "You can say: next, back, repeat, pause, carry on, stop, time, help, or emergency. "
+        "Also slower, faster, louder, quieter, go to sleep, and wake up."),
+    "keys": Hints(
+        "Press y for yes or n for no.",
+        "Paused. Press c to carry on when you are ready.",
+        "Do you want to stop? Press y to stop, or n to carry on.",
+        "I have paused. Press c to carry on when you are ready.",
+        "Keys: Enter for next, b back, r repeat, p pause, c carry on, s stop, t time left, h help, "
+        "e emergency. Space is the one switch."),
+    "switch": Hints(
+        "Press the switch, then again at yes or no.",
+        "Paused. Press the switch when you are ready.",
+        "Do you want to stop? Press the switch, then again at yes or no.",
+        "I have paused. Press the switch when you are ready.",
+        "Press the switch: it pauses, then offers each choice in turn. Press it again to choose."),
+}
 
 
 def count(n: int, noun: str) -> str:

@@ -18,15 +18,15 @@ from .state import After, Phase, Place, Timer
 
 
 class Routine:
-    def __init__(self, script: Script, guide_note: bool = True, whole: bool = True, manner: Manner = DEFAULT,
+    def __init__(self, script: Script, guide_note: bool = True, only: int | None = None, manner: Manner = DEFAULT,
                  closing: tuple[str, ...] = ()) -> None:
-        """`guide_note`: "I am a guide, not a doctor", said at a person's first session. `whole`: with the
-        opening notes and the closing lines; without them (`try`), the steps alone. `manner`: how this
-        person is talked to (their profile). `closing`: said after the last line of a routine that ran
-        to its end, this time only (a tip, once the cramp has eased)."""
+        """`guide_note`: "I am a guide, not a doctor", said at a person's first session. `only`: the one
+        step tried (`try`, its index), with no opening notes or closing lines; None: the whole routine.
+        `manner`: how this person is talked to (their profile). `closing`: said after the last line of a
+        routine that ran to its end, this time only (a tip, once the cramp has eased)."""
         self.script = script
         self.guide_note = guide_note
-        self._whole = whole
+        self._only = only
         self.manner = manner
         self._closing = closing
         self.phase = Phase.SPEAKING
@@ -35,6 +35,8 @@ class Routine:
         self._pending = Place()
         self._entered = False  # a step has begun: the opening notes are over
         self._prompt: tuple[str, ...] = ()
+        self._notes: tuple[str, ...] = ()  # the guide and safety notes, said once the first step is under way
+        self._notes_playing: tuple[str, ...] = ()  # said during a hold: its cues wait, and so does its end
         self._timer: Timer | None = None
         self._ask_until = 0.0
         self._round = 1
@@ -52,13 +54,17 @@ class Routine:
         return any(step.kind is Kind.ASK for step in self.script.steps)
 
     @property
+    def hints(self) -> P.Hints:
+        return P.HINTS[self.manner.answers_by]
+
+    @property
     def step(self) -> Step:
         return self.script.steps[self.place.step]
 
     @property
     def deadline(self) -> float | None:
         """When the routine next wants a `TimerFired`: a cue, the end of a hold, an unanswered question."""
-        if self.phase in (Phase.HOLD, Phase.REST) and self._timer is not None:
+        if self.phase in (Phase.HOLD, Phase.REST) and self._timer is not None and not self._notes_playing:
             return min([self._timer.ends_at, *(at for at, _ in self._timer.cues)])
         return self._ask_until if self.phase is Phase.ASK else None
 
@@ -66,13 +72,26 @@ class Routine:
         self._now, self._out = now, []
         self._log("start", title=self.script.title, steps=len(self.script.steps), script=self.script.name,
                   muscle=self.script.muscle, relief=self.relief)
-        if not self._whole:
-            self._enter(Place())
+        if self._only is not None:
+            self._enter(Place(self._only))
             return self._out
-        notes = self.script.safety or P.NO_SAFETY_NOTES
         guide = (P.INTRO_GUIDE,) if self.guide_note else ()
-        self._speak((f"{self.script.title}.", *guide, *notes), After.ENTER)
+        self._notes = (*guide, *(self.script.safety or P.NO_SAFETY_NOTES))
+        self._speak((f"{self.script.title}.",), After.ENTER)  # the first instruction within seconds
         return self._out
+
+    @property
+    def _first(self) -> int:
+        """The first step: of the routine, or the one tried."""
+        return self._only or 0
+
+    def _take_notes(self) -> tuple[str, ...]:
+        notes, self._notes = self._notes, ()
+        return notes
+
+    def _cut_notes(self) -> None:
+        """Notes cut short by a command are said again at the next hold: none is ever dropped."""
+        self._notes, self._notes_playing = self._notes_playing + self._notes, ()
 
     def _speak(self, texts: tuple[str, ...], after: After) -> None:
         self.phase, self.after, self._prompt = Phase.SPEAKING, after, texts
@@ -85,6 +104,13 @@ class Routine:
         self._out.append(Log(type_, self._now, fields))
 
     def _speech_finished(self) -> None:
+        if self._notes_playing and self.phase is Phase.HOLD and self._timer is not None:
+            self._notes_playing, timer = (), self._timer  # the notes are said: the hold goes on, or ends
+            while timer.cues and timer.cues[0][0] <= self._now:
+                timer.cues.pop(0)  # a cue due meanwhile is stale now
+            if self._now >= timer.ends_at:
+                self._timer_ended(timer)
+            return
         if self.phase is not Phase.SPEAKING:
             return
         match self.after:
@@ -112,14 +138,16 @@ class Routine:
 
     def _enter(self, place: Place) -> None:
         self.place, self._timer, self._entered = place, None, True
+        self._cut_notes()
         step, n = self.step, len(self.script.steps)
         if place.side == 0 and place.set == 0:
             self._log("step", index=place.step + 1, of=n, kind=step.kind.value, text=step.text)
-        if step.kind is Kind.ASK:
+        if step.kind is Kind.ASK:  # with no hold before it to say them in, the notes come first
             self._log("ask", index=place.step + 1, text=step.text)
-            self._speak((step.text if self.manner.brief else f"{step.text} {P.ASK_SUFFIX}",), After.ASK)
+            answer = self.hints.answer
+            self._speak((*self._take_notes(), step.text if self.manner.brief else f"{step.text} {answer}"), After.ASK)
         elif step.hold_s is None:
-            self._speak((step.text,), After.NEXT_STEP)
+            self._speak((step.text, *self._take_notes()), After.NEXT_STEP)
         elif place.set > 0:
             self._speak((f"{P.SET_OF.format(P.number(place.set + 1), P.number(step.sets))} "
                          f"{P.hold(step.kind, step.hold_s)}",), After.HOLD)
@@ -136,6 +164,9 @@ class Routine:
         self._timer, self.phase = timer, Phase.HOLD if kind == "hold" else Phase.REST
         self._log(f"{kind}_start", index=place.step + 1, seconds=length, set=place.set + 1,
                   side=place.side + 1)
+        if kind == "hold" and self._notes:  # the stretch is under way: now there is time for the notes
+            self._notes_playing = self._take_notes()
+            self._out.extend(Say(t) for t in self._notes_playing)
 
     def _timer_fired(self) -> None:
         now = self._now
@@ -143,7 +174,7 @@ class Routine:
             answer = self.step.default
             self._say(P.NO_ANSWER.format(answer.value))
             self._answer(answer, given=False)
-        elif self.phase in (Phase.HOLD, Phase.REST) and self._timer is not None:
+        elif self.phase in (Phase.HOLD, Phase.REST) and self._timer is not None and not self._notes_playing:
             timer = self._timer
             while timer.cues and timer.cues[0][0] <= now:
                 self._say(timer.cues.pop(0)[1], cue=True)
@@ -179,14 +210,14 @@ class Routine:
         return None
 
     def _next_step(self) -> None:
-        if self.place.step + 1 < len(self.script.steps):
+        if self._only is None and self.place.step + 1 < len(self.script.steps):
             self._enter(Place(self.place.step + 1))
         else:
             self._timer = None
             self._the_end()
 
     def _the_end(self) -> None:
-        if self._whole:
+        if self._only is None:
             self._speak((P.THE_END, *self._closing), After.FINISH)
         else:
             self._finish()
@@ -203,7 +234,7 @@ class Routine:
                 self._the_end()
             case Then.REPEAT if self._round < MAX_ROUNDS:
                 self._round += 1
-                self._pending = Place()
+                self._pending = Place(self._first)
                 self._speak((P.ROUND_AGAIN,), After.ENTER)
             case Then.REPEAT:
                 self._speak((P.ROUNDS_DONE.format(P.times(self._round)),), After.NEXT_STEP)

@@ -25,12 +25,12 @@ LEVELS = 4  # slower/faster and quieter/louder go this many steps each way
 
 
 class Sequencer(Routine):
-    def __init__(self, script: Script, history: History | None = None, *, whole: bool = True,
+    def __init__(self, script: Script, history: History | None = None, *, only: int | None = None,
                  manner: Manner = DEFAULT, closing: tuple[str, ...] = ()) -> None:
         """`history`: what the diary knows of earlier episodes (core/safety.py); none, a first session.
-        `whole`, `manner` and `closing`: as for the routine (`try`; the person's profile; a tip)."""
+        `only`, `manner` and `closing`: as for the routine (`try`; the person's profile; a tip)."""
         history = history or History()
-        super().__init__(script, guide_note=history.first_session, whole=whole, manner=manner, closing=closing)
+        super().__init__(script, guide_note=history.first_session, only=only, manner=manner, closing=closing)
         self._history = history
         self._started_at = 0.0
         self._eased = False  # the person said yes to "is the cramp easing?" (a default taken is no answer)
@@ -172,7 +172,7 @@ class Sequencer(Routine):
         elif c is Command.PAUSE:
             if running:
                 self._freeze()
-                self._say(P.PAUSED)
+                self._say(self.hints.paused)
             elif self.phase is Phase.PAUSED:
                 self._say(P.STILL_PAUSED)
         elif c is Command.RESUME:
@@ -189,7 +189,7 @@ class Sequencer(Routine):
             self._freeze()
             self.phase = Phase.PAUSED
             notes = self.script.safety or P.NO_SAFETY_NOTES
-            for text in (P.HELP, *notes) if c is Command.HELP else (*P.RED_FLAGS, P.EMERGENCY_PAUSE):
+            for text in (self.hints.help, *notes) if c is Command.HELP else (*P.RED_FLAGS, self.hints.emergency_pause):
                 self._say(text)
         elif c is Command.TIME:
             left = self.remaining_s()
@@ -219,9 +219,9 @@ class Sequencer(Routine):
             self._end_reason, target = "completed", self.place.step
         else:
             target = (self._pending.step if self._announcing() else self.place.step) - 1
-        if target < 0:
+        if target < self._first:
             self._say(P.FIRST_STEP)
-        self._enter(Place(max(0, target)))
+        self._enter(Place(max(self._first, target)))
 
     def _repeat(self) -> None:
         if self.phase is Phase.PAUSED:  # "say it again" carries on from where it paused
@@ -239,6 +239,7 @@ class Sequencer(Routine):
     def _freeze(self) -> None:
         """Stop the clock and the voice; remember where we were."""
         self._out.append(Silence())
+        self._cut_notes()
         if self._frozen is None and self.phase is not Phase.DONE:
             self._frozen = Frozen(self.phase, self.after, self._now)
         self.phase = Phase.PAUSED
@@ -262,7 +263,7 @@ class Sequencer(Routine):
             return
         self._freeze()
         self.phase, self._confirm_until = Phase.CONFIRM, self._now + CONFIRM_WAIT_S
-        self._say(P.CONFIRM_STOP)
+        self._say(self.hints.confirm_stop)
 
     def _stop(self) -> None:
         self._out.append(Silence())
