@@ -317,11 +317,14 @@ def test_the_yaml_language_server_completes_and_flags_as_validate_does(own_dirs:
         assert (5, "Property hold is not allowed.") in found
         assert any(line == 6 and "'repeat' counts timed sets" in message for line, message in found), found
         assert not any("Matches" in message for _, message in found), found
+        rest = head + "  - stretch: Pull.\n    hold: 30\n    repeat: 1\n    rest: 10\n  - say: Rest.\n    hold: 9\n    sides: both\n    rest: 5\n"
+        assert [(line, message.split(":")[0]) for line, message in check(rest)] == [(4, "'rest' is the pause between sets or sides")]
 
         # A new file's completions: the format line is the one this program reads, and the whole
         # script, kept as offered, is valid to the editor and to the program.
         start = offered(modeline, 1, 0)
         assert _expanded(start["crampvoice"]["insertText"]) == "crampvoice: 1"
+        assert _expanded(start["crampvoice relief script"]["insertText"]).startswith("crampvoice: 1\n")
         whole = _completed(modeline + "\n", 1, 0, start["a relief script"])
         assert check(whole) == []
         assert parse_script(whole.encode(), "whole.yaml").steps

@@ -97,13 +97,15 @@ def script_schema() -> dict[str, Any]:
         "wait": {**seconds, "default": 20},
     }
     described = {k: {**v, "description": SCRIPT_HELP[k]} for k, v in step_fields.items()}
+    both_sides = {"required": ["sides"], "properties": {"sides": {"const": "both", "errorMessage": REST_NEEDS_SETS}},
+                  "errorMessage": REST_NEEDS_SETS}
+    # 'rest' needs two sets or more, or both sides. Said with if-then, not `minimum`: the language
+    # server words a minimum as "Value is below the minimum of 2." on a 'repeat: 1' that is fine alone.
     timed = {"dependentSchemas": {
         "repeat": {"required": ["hold"], "errorMessage": REPEAT_NEEDS_HOLD},
-        "rest": {"anyOf": [
-            {"required": ["repeat"], "properties": {"repeat": {"minimum": 2, "errorMessage": REST_NEEDS_SETS}},
-             "errorMessage": REST_NEEDS_SETS},
-            {"required": ["sides"], "properties": {"sides": {"const": "both", "errorMessage": REST_NEEDS_SETS}},
-             "errorMessage": REST_NEEDS_SETS}]}}}
+        "rest": {"if": {"required": ["repeat"], "properties": {"repeat": {"type": "number", "maximum": 1}}},
+                 "then": both_sides,
+                 "else": {"anyOf": [{"required": ["repeat"], "errorMessage": REST_NEEDS_SETS}, both_sides]}}}}
 
     def kind_of_step(kind: str) -> dict[str, Any]:
         """A step of one kind: its own keys only, so an editor offers those and no others."""
