@@ -455,15 +455,17 @@ def cmd_voices(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     checks = [("speech synthesis", doctor.check_synthesis), ("audio output", doctor.check_output),
               ("speech recognition", doctor.check_recognizer), ("microphone", doctor.check_microphone)]
+    needs = {"speech synthesis": "output", "audio output": "output", "speech recognition": "input",
+             "microphone": "input"}
     failed = []
     for name, check in checks:
         try:
             print(f"ok       {name}: {check()}")
         except DeviceError as e:
-            failed.append(name)
-            print(f"PROBLEM  {name}: {e.message} — next: {e.hint}")
-    without = [doctor.WITHOUT[d] for d, name in [("output", "audio output"), ("input", "microphone")]
-               if name in failed]
+            failed.append(needs[name])
+            # The one thing to do next: a hint's "or run with --text" is said once, below, for every problem.
+            print(f"PROBLEM  {name}: {e.message} — next: {e.hint.split(', or run with --')[0]}")
+    without = [doctor.WITHOUT[d] for d in ("output", "input") if d in failed]
     if without:
         print(f"Until then: {'; '.join(without)}.")
     return 1 if failed else 0
