@@ -14,6 +14,14 @@ The keys, ranges and choices come from the readers' own constants (core/scriptfi
 core/script.py, settings.py), so the schema cannot drift from what `validate` accepts. What a
 schema cannot see is checked by the readers alone: YAML's own tricks (anchors, tags, a key
 written twice), a phrase given to two commands, and the text of a sentence (core/ear.py).
+
+Written for what the YAML language server (2.0) does with a schema, measured in
+tests/test_schema.py: it completes a key with its `default` and a new file with the root's
+`defaultSnippets`; it offers the keys of every `if`-`then` whose `if` holds, so a step's kind
+key picks its keys; it takes `errorMessage` in place of its own words for a missing required
+key, a key not allowed, a wrong type and a value not in `enum` or `const`, but not for
+`minimum`, `maximum`, `dependentRequired`, `not` ("Matches a schema that is not allowed") or
+`oneOf` ("Matches multiple schemas when only one must validate"), which are not used here.
 """
 
 from __future__ import annotations
