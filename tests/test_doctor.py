@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from crampvoice.doctor import start_server
+from crampvoice.listen.mic import InputDevice, Source
 
 from . import pulse as pa
 
-pytestmark = pytest.mark.slow
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 
 
@@ -37,6 +37,16 @@ def problems(out: str) -> dict[str, str]:
     return found
 
 
+def test_a_monitor_is_known_by_pulseaudios_name_or_description() -> None:
+    assert Source("spk.monitor", "Monitor of Null Output").monitor
+    assert Source("alsa_output.pci.analog-stereo.monitor", "Monitor of Built-in Audio").monitor
+    assert not Source("vmic", "Remapped Monitor of Null Output").monitor  # a source of its own, fed by one
+    assert not Source("alsa_input.usb-mic", "USB Microphone").monitor
+    assert InputDevice(3, "Monitor of Built-in Audio Analog Stereo", False).monitor  # PortAudio's PulseAudio names
+    assert not InputDevice(0, "pulse", True).monitor
+
+
+@pytest.mark.slow
 def test_with_no_sound_device_each_says_what_to_do_and_neither_sends_to_the_other(tmp_path: Path) -> None:
     env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none",
            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
@@ -70,6 +80,7 @@ def speakers_and_a_mic() -> Iterator[dict[str, str]]:
         yield env
 
 
+@pytest.mark.slow
 def test_a_speakers_monitor_is_no_microphone_and_the_next_step_ends_the_search(
         speakers_and_a_mic: dict[str, str], tmp_path: Path) -> None:
     env = {**speakers_and_a_mic, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
@@ -87,6 +98,7 @@ def test_a_speakers_monitor_is_no_microphone_and_the_next_step_ends_the_search(
     assert "No microphone" not in crampvoice(env, "devices").stdout
 
 
+@pytest.mark.slow
 def test_a_machine_whose_only_source_is_the_speakers_monitor_has_no_microphone(
         speakers_and_a_mic: dict[str, str], tmp_path: Path) -> None:
     env = {**speakers_and_a_mic, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
