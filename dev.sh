@@ -92,6 +92,12 @@ lint() {
   "$VENV/bin/lint-imports" --no-cache
 }
 
+# The YAML language server the editor tests drive (tests/lsp.py), installed with npm where Node is;
+# without Node those tests are skipped and say why.
+ensure_yaml_server() {
+  "$VENV/bin/python" -c 'import sys; from tests import lsp; r = lsp.install(); print(r, file=sys.stderr) if isinstance(r, str) else None'
+}
+
 task=${1:-run}
 [ $# -gt 0 ] && shift
 case "$task" in
@@ -106,6 +112,7 @@ case "$task" in
     install_packages required "${AUDIO_PACKAGES[@]}"
     ensure_venv dev
     lint
+    ensure_yaml_server
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   bench)

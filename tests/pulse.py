@@ -30,15 +30,21 @@ def available() -> bool:
     return all(shutil.which(t) for t in ("pulseaudio", "pactl", "parec", "paplay"))
 
 
+# A machine with speakers and no microphone: the one source is the speaker's monitor, which
+# PulseAudio then makes the default source.
+SPEAKER_ONLY = ["--load=module-native-protocol-unix", "--load=module-null-sink sink_name=spk"]
+
+
 @contextmanager
-def pulse_server() -> Iterator[dict[str, str]]:
-    """Starts the server; yields the environment that reaches it; stops it."""
+def pulse_server(modules: list[str] = MODULES, source: str | None = "vmic") -> Iterator[dict[str, str]]:
+    """Starts the server (with `modules`, `source` the default microphone); yields the environment
+    that reaches it; stops it."""
     runtime = Path(tempfile.mkdtemp(prefix="crampvoice-pulse-"))
     runtime.chmod(0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PULSE_RUNTIME_PATH": str(runtime / "pulse")}
     env.pop("PULSE_SERVER", None)
     server = subprocess.Popen(["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--log-target=stderr",
-                               "--log-level=error", *MODULES], env=env, stderr=subprocess.DEVNULL)
+                               "--log-level=error", *modules], env=env, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
             if subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0:
@@ -46,8 +52,9 @@ def pulse_server() -> Iterator[dict[str, str]]:
             time.sleep(0.05)
         else:
             raise RuntimeError("PulseAudio did not start")
-        for args in (["set-default-sink", "spk"], ["set-default-source", "vmic"]):
-            subprocess.run(["pactl", *args], env=env, check=True)
+        subprocess.run(["pactl", "set-default-sink", "spk"], env=env, check=True)
+        if source is not None:
+            subprocess.run(["pactl", "set-default-source", source], env=env, check=True)
         env["CRAMPVOICE_TEST_PULSE_PID"] = str(server.pid)
         yield env
     finally:

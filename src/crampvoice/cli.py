@@ -438,9 +438,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
     devices = input_devices()
     for device in devices:
-        print(f"{device.index:>3}  {device.name}" + ("  (default)" if device.default else ""))
-    if not devices:
-        print("No microphone found. The keys work without one; 'crampvoice doctor' says more.")
+        print(f"{device.index:>3}  {device.name}" + ("  (default)" if device.default else "")
+              + ("  (a monitor: it hears the speakers, not a person)" if device.monitor else ""))
+    trouble = doctor.monitor_as_microphone() or (
+        None if any(not d.monitor for d in devices) else doctor.no_device("input", DeviceError("none found", "")))
+    if trouble is not None:
+        print(f"No microphone: {trouble.message} — next: {trouble.hint}")
+        print(f"Until then: {doctor.WITHOUT['input']}.")
     return 0
 
 
@@ -455,14 +459,19 @@ def cmd_voices(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     checks = [("speech synthesis", doctor.check_synthesis), ("audio output", doctor.check_output),
               ("speech recognition", doctor.check_recognizer), ("microphone", doctor.check_microphone)]
-    failed = False
+    needs = {"speech synthesis": "output", "audio output": "output", "speech recognition": "input",
+             "microphone": "input"}
+    failed = []
     for name, check in checks:
         try:
             print(f"ok       {name}: {check()}")
         except DeviceError as e:
-            failed = True
-            print(f"PROBLEM  {name}: {e.message}")
-            print(f"         fix: {e.hint}")
+            failed.append(needs[name])
+            # The one thing to do next: a hint's "or run with --text" is said once, below, for every problem.
+            print(f"PROBLEM  {name}: {e.message} — next: {e.hint.split(', or run with --')[0]}")
+    without = [doctor.WITHOUT[d] for d in ("output", "input") if d in failed]
+    if without:
+        print(f"Until then: {'; '.join(without)}.")
     return 1 if failed else 0
 
 

@@ -124,7 +124,7 @@ steps:                         # each step has one of: stretch, move, massage, h
     hold: 60
 
   - ask: Is the cramp easing?  # answered with yes or no
-    no: repeat                 # continue, repeat (from the first step) or end
+    "no": repeat               # continue, repeat (from the first step) or end
     default: yes               # taken if nobody answers
     wait: 20                   # seconds to wait for an answer
 

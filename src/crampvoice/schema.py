@@ -14,6 +14,14 @@ The keys, ranges and choices come from the readers' own constants (core/scriptfi
 core/script.py, settings.py), so the schema cannot drift from what `validate` accepts. What a
 schema cannot see is checked by the readers alone: YAML's own tricks (anchors, tags, a key
 written twice), a phrase given to two commands, and the text of a sentence (core/ear.py).
+
+Written for what the YAML language server (2.0) does with a schema, measured in
+tests/test_schema.py: it completes a key with its `default` and a new file with the root's
+`defaultSnippets`; it offers the keys of every `if`-`then` whose `if` holds, so a step's kind
+key picks its keys; it takes `errorMessage` in place of its own words for a missing required
+key, a key not allowed, a wrong type and a value not in `enum` or `const`, but not for
+`minimum`, `maximum`, `dependentRequired`, `not` ("Matches a schema that is not allowed") or
+`oneOf` ("Matches multiple schemas when only one must validate"), which are not used here.
 """
 
 from __future__ import annotations
@@ -75,46 +83,70 @@ PROFILE_HELP = {
 }
 
 
+# What the language server says where its own words would be a JSON Schema's ("Missing property ...").
+NEEDS_KIND = "Each step needs exactly one of: " + ", ".join(KIND_KEYS) + "."
+REPEAT_NEEDS_HOLD = "'repeat' counts timed sets: add 'hold: SECONDS' to this step."
+REST_NEEDS_SETS = "'rest' is the pause between sets or sides: add 'repeat: 2' or more, or 'sides: both', or remove it."
+TIMED_KEYS = ("hold", "repeat", "rest", "sides")
+ASKED_KEYS = ("yes", "no", "default", "wait")
+
+
 def script_schema() -> dict[str, Any]:
     text = _text()
     seconds = _number(MIN_HOLD_S, MAX_HOLD_S)
     step_fields: dict[str, dict[str, Any]] = {
         **dict.fromkeys(KIND_KEYS, text),
-        "hold": seconds,
-        "repeat": _number(1, MAX_SETS, whole=True),
-        "rest": _number(0, MAX_HOLD_S),
+        "hold": {**seconds, "default": 30},
+        "repeat": {**_number(1, MAX_SETS, whole=True), "default": 2},
+        "rest": {**_number(0, MAX_HOLD_S), "default": 10},
         "sides": {"enum": ["one", "both"]},
         "yes": {"enum": [t.value for t in Then]}, "no": {"enum": [t.value for t in Then]},
         "default": {"enum": [a.value for a in Answer] + [True, False]},
-        "wait": seconds,
+        "wait": {**seconds, "default": 20},
     }
-    timed, asked = ["hold", "repeat", "rest", "sides"], ["yes", "no", "default", "wait"]
-    step = {
-        "type": "object",
-        "properties": {k: {**v, "description": SCRIPT_HELP[k]} for k, v in step_fields.items()},
-        "additionalProperties": False,
-        "oneOf": [{"required": [kind]} for kind in KIND_KEYS],
-        "dependentRequired": {"repeat": ["hold"]},
-        "allOf": [
-            {"if": {"required": [Kind.ASK.value]},
-             "then": {"not": {"anyOf": [{"required": [k]} for k in timed]}},
-             "else": {"not": {"anyOf": [{"required": [k]} for k in asked]}}},
-            {"if": {"required": ["rest"]},
-             "then": {"anyOf": [{"required": ["repeat"], "properties": {"repeat": {"minimum": 2}}},
-                                {"required": ["sides"], "properties": {"sides": {"const": "both"}}}]}},
-        ],
-    }
+    described = {k: {**v, "description": SCRIPT_HELP[k]} for k, v in step_fields.items()}
+    both_sides = {"required": ["sides"], "properties": {"sides": {"const": "both", "errorMessage": REST_NEEDS_SETS}},
+                  "errorMessage": REST_NEEDS_SETS}
+    # 'rest' needs two sets or more, or both sides. Said with if-then, not `minimum`: the language
+    # server words a minimum as "Value is below the minimum of 2." on a 'repeat: 1' that is fine alone.
+    timed = {"dependentSchemas": {
+        "repeat": {"required": ["hold"], "errorMessage": REPEAT_NEEDS_HOLD},
+        "rest": {"if": {"required": ["repeat"], "properties": {"repeat": {"type": "number", "maximum": 1}}},
+                 "then": both_sides,
+                 "else": {"anyOf": [{"required": ["repeat"], "errorMessage": REST_NEEDS_SETS}, both_sides]}}}}
+
+    def kind_of_step(kind: str) -> dict[str, Any]:
+        """A step of one kind: its own keys only, so an editor offers those and no others."""
+        asking = kind == Kind.ASK.value
+        keys = (kind, *(ASKED_KEYS if asking else TIMED_KEYS))
+        return {"title": f"{kind} step", "properties": {k: described[k] for k in keys},
+                "additionalProperties": False, **({} if asking else timed)}
+
+    # Told apart by their kind key: each kind's keys apply where that key is (if-then), not the
+    # alternative that fits best (oneOf or anyOf), which the language server may guess wrong
+    # ("Property ask is not allowed" for an ask step given a hold) and words as "Matches multiple schemas".
+    step = {"type": "object", "errorMessage": NEEDS_KIND,
+            "anyOf": [{"required": [k], "errorMessage": NEEDS_KIND} for k in KIND_KEYS],
+            "allOf": [{"if": {"required": [k]}, "then": kind_of_step(k)} for k in KIND_KEYS]}
     top: dict[str, dict[str, Any]] = {
-        "crampvoice": {"type": "integer", "minimum": 1, "maximum": FORMAT_VERSION},
+        "crampvoice": {"type": "integer", "minimum": 1, "maximum": FORMAT_VERSION, "default": FORMAT_VERSION},
         "title": text, "muscle": text,
         "safety": {"anyOf": [text, {"type": "array", "items": text}]},
         "voice": text,
         "rate": _number(*RATE_BOUNDS_WPM, whole=True),
         "steps": {"type": "array", "minItems": 1, "maxItems": MAX_STEPS, "items": step},
     }
+    whole = {"crampvoice": FORMAT_VERSION, "title": "${1:My calf cramp}", "muscle": "${2:calf}",
+             "safety": ["${3:If the cramp does not ease after about ten minutes, get medical help.}"],
+             "steps": [{"stretch": "${4:Straighten your leg and gently pull your toes up toward your shin.}",
+                        "hold": 30},
+                       {"ask": "${5:Is the cramp easing?}", '"no"': "repeat", "default": "yes", "wait": 20},
+                       {"say": "${6:Sip some water, and rest the leg.}"}]}
     return {"$schema": DRAFT, "title": "crampvoice relief script", "type": "object",
             "properties": {k: {**v, "description": SCRIPT_HELP[k]} for k, v in top.items()},
-            "required": ["crampvoice", "title", "steps"], "additionalProperties": False}
+            "required": ["crampvoice", "title", "steps"], "additionalProperties": False,
+            "defaultSnippets": [{"label": "a relief script", "description": "A whole script to start from.",
+                                 "body": whole}]}
 
 
 def profile_schema() -> dict[str, Any]:

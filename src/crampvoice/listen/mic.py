@@ -8,6 +8,9 @@ anything off.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -28,11 +31,21 @@ STALL_S = 2.0  # no audio from the microphone this long, while we were awake to 
 WATCH_S = 0.25  # how often the watchdog looks
 
 
+def is_monitor(name: str) -> bool:
+    """A speaker's monitor, which records what the speakers play, not a person: PulseAudio and
+    PipeWire name it `SINK.monitor` and describe it as "Monitor of ..."."""
+    return name.endswith(".monitor") or name.lower().startswith("monitor of ")
+
+
 @dataclass(frozen=True, slots=True)
 class InputDevice:
     index: int
     name: str
     default: bool
+
+    @property
+    def monitor(self) -> bool:
+        return is_monitor(self.name)
 
 
 def input_devices() -> list[InputDevice]:
@@ -41,6 +54,33 @@ def input_devices() -> list[InputDevice]:
     default = sd.default.device[0]
     return [InputDevice(i, str(info["name"]), i == default)
             for i, info in enumerate(sd.query_devices()) if info["max_input_channels"] > 0]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source of the sound server (PulseAudio or PipeWire), as `pactl` names and describes it."""
+    name: str
+    description: str
+
+    @property
+    def monitor(self) -> bool:
+        return is_monitor(self.name) or is_monitor(self.description)
+
+
+def server_sources() -> tuple[Source | None, list[Source]] | None:
+    """The sound server's default source and all its sources; None where no server answers `pactl`
+    (or there is no pactl: PortAudio, through ALSA, sees only "pulse" and "default")."""
+    env = {**os.environ, "LC_ALL": "C"}  # pactl's labels in English, to be read
+    try:
+        info, listed = (subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=5, env=env,
+                                       check=True) for args in (["info"], ["list", "sources"]))
+    except (OSError, subprocess.SubprocessError):  # no pactl, no server, or one that hangs
+        return None
+    default = re.search(r"^Default Source: (.*)$", info.stdout, re.M)
+    sources = [Source(name, description) for name, description in
+               re.findall(r"^\s+Name: (.*)\n(?:.*\n)*?\s+Description: (.*)$", listed.stdout, re.M)]
+    by_name = {source.name: source for source in sources}
+    return (by_name.get(default[1].strip()) if default else None), sources
 
 
 def find_device(name: str | None) -> int | None:
