@@ -91,6 +91,8 @@ def test_run_with_an_unknown_name_says_which_names_exist(capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert "crampvoice: error: there is no relief script called 'nosuch'" in err
     assert "hint: choose one of: bedtime, calf," in err
+    assert main(["run", "calff", "--text"]) == 1
+    assert "  hint: did you mean 'calf'? choose one of: bedtime, calf," in capsys.readouterr().err
 
 
 def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

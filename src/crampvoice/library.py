@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -54,9 +55,11 @@ def find(name_or_path: str) -> Path:
     alike = [e for e in every if e.name.casefold() == name_or_path.casefold()]
     if len(alike) == 1:
         return alike[0].path
-    names = ", ".join(e.name for e in entries())
+    names = [e.name for e in every]
+    near = difflib.get_close_matches(name_or_path.casefold(), names, n=1, cutoff=0.75)
+    mean = f"did you mean '{near[0]}'? " if near else ""
     raise CrampvoiceError(f"there is no relief script called '{name_or_path}'",
-                          f"choose one of: {names}; or give the path to a .yaml file")
+                          f"{mean}choose one of: {', '.join(names)}; or give the path to a .yaml file")
 
 
 def read_bytes(path: Path) -> bytes:
