@@ -96,8 +96,9 @@ class Read:
             return None
         named = "; ".join(f"{printable(str(_relative(u.path, root)))} ({u.why})" for u in self.unreadable[:5])
         more = f"; and {len(self.unreadable) - 5} more" if len(self.unreadable) > 5 else ""
+        them = "it" if len(self.unreadable) == 1 else "them"
         return (f"Passed over {count(len(self.unreadable), 'take')} that cannot be read as a recording: "
-                f"{named}{more}. Play or delete {'it' if len(self.unreadable) == 1 else 'them'} in {printable(str(root))}.")
+                f"{named}{more}. Play or delete {them} in {printable(str(root))}.")
 
 
 def read(root: Path | None = None) -> Read:
