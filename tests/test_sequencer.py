@@ -6,9 +6,9 @@ import pytest
 
 from crampvoice.core import phrases as P
 from crampvoice.core.commands import Command
+from crampvoice.core.controls import CONFIRM_WAIT_S, LEVELS
 from crampvoice.core.events import Adjust, Say
 from crampvoice.core.manner import SCAN_OFFER_S
-from crampvoice.core.sequencer import CONFIRM_WAIT_S, LEVELS
 from crampvoice.core.state import Phase
 
 from .driver import Driver, make_script

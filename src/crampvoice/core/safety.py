@@ -17,7 +17,7 @@ the person saying the cramp eases says so and names the red flags, once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WEEK_S = 7 * 24 * 3600.0
 LONG_S = 10 * 60.0  # an episode longer than this is "long"; a session this old, not eased, says so
@@ -76,3 +76,34 @@ class History:
         """The same history with this session beginning at `start` on the caller's clock."""
         return History(tuple(Span(start + p.start, p.length_s) for p in self.past),
                        None if self.advised_at is None else start + self.advised_at, self.first_session)
+
+
+@dataclass(slots=True)
+class Watch:
+    """The rules over one relief session as it runs, on its clock: when ten minutes without easing
+    are due, and at its end whether to say the advice."""
+
+    history: History = field(default_factory=History)
+    started_at: float = 0.0
+    ten_minutes_said: bool = False
+    recalled: bool = False  # the diary read again at the end (`Recall`)
+    weighed: bool = False  # the advice weighed, said or not
+
+    def start(self, now: float) -> None:
+        self.started_at, self.history = now, self.history.shifted(now)
+
+    def ten_minutes_at(self) -> float | None:
+        """When a session not eased by then says so and names the red flags (once)."""
+        return None if self.ten_minutes_said else self.started_at + LONG_S
+
+    def recall(self, history: History | None, now: float) -> None:
+        """The diary as read again at `now`; None: what was known at the start stands."""
+        self.recalled = True
+        if history is not None:
+            self.history = history.shifted(now)
+
+    def advice(self, now: float) -> tuple[Rule, ...]:
+        """Weighed once, at the end: the rules met, if the advice is due; () if it is not."""
+        self.weighed = True
+        met = rules_met((*self.history.past, Span(self.started_at, now - self.started_at)), now)
+        return met if met and may_advise(self.history.advised_at, now) else ()
