@@ -65,3 +65,58 @@ def test_a_full_disk_leaves_no_empty_file_and_the_next_try_works(
     again = crampvoice(*argv)
     assert again.returncode == 0, again.stderr
     assert target.stat().st_size > 64
+
+
+# -- item 5: a bundled script is hidden only when asked, and `list` says which ----------------
+
+def test_importing_a_bundled_scripts_name_needs_force_and_says_what_it_hides(own_dirs: Path, tmp_path: Path) -> None:
+    source = tmp_path / "calf.yaml"
+    source.write_text(ONE_STEP)
+    code, out, err = run_main("import", str(source))
+    assert code == 1 and out == ""
+    assert err == ("crampvoice: error: 'calf' is the name of a bundled script, which yours would hide\n"
+                   "  hint: give another name with --as NAME; or --force to run yours in place of the bundled 'calf'\n")
+    assert not (scripts_dir(own_dirs) / "calf.yaml").exists()
+    assert "calf         Calf cramp  [bundled]" in run_main("list")[1]
+    code, out, _ = run_main("import", str(source), "--force")
+    mine = scripts_dir(own_dirs) / "calf.yaml"
+    assert code == 0 and out.splitlines()[-1] == (f"It hides the bundled script 'calf': 'crampvoice run calf' runs "
+                                                   f"yours now. Remove {mine} to have the bundled one back.")
+    assert "calf         Evil  [yours, in place of the bundled one]" in run_main("list")[1]
+
+
+def test_list_says_once_which_files_in_the_scripts_folder_it_left_out_and_why(own_dirs: Path) -> None:
+    folder = scripts_dir(own_dirs)
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "loop.yaml").symlink_to("loop.yaml")
+    (folder / "gone.yaml").symlink_to("nowhere.yaml")
+    (folder / "dir.yaml").mkdir()
+    (folder / ("x" * 60 + ".yaml")).write_text(ONE_STEP)
+    (folder / "esc\x1b.yaml").write_text(ONE_STEP)
+    code, out, err = run_main("list")
+    assert code == 0
+    assert err == ("Left out, as they are not files a script can be read from: dir.yaml (a folder); fifo.yaml (a "
+                   "pipe, device or socket); gone.yaml (a link to nothing); loop.yaml (a link that loops)\n")
+    rows = out.splitlines()
+    assert all(row[32:34] == "  " and row[34] != " " for row in rows)  # every title in one column
+    assert "esc\\x1b " in out and "x" * 31 + "…  Evil  [yours]" in out
+
+
+# -- import: the right reason, the right hint ------------------------------------------------
+
+def test_import_takes_a_file_named_as_people_name_them_and_refuses_what_is_no_crampvoice_file(
+        own_dirs: Path, tmp_path: Path) -> None:
+    dad = tmp_path / "Dad Calf.yaml"
+    dad.write_text(ONE_STEP)
+    code, out, _ = run_main("import", str(dad))
+    assert code == 0 and out.endswith("use it with 'crampvoice run \"Dad Calf\"'.\n")
+    assert run_main("validate", "Dad Calf")[1].endswith(": ok (1 step)\n")
+    code, _, err = run_main("import", str(dad))
+    assert err.endswith("  hint: give another name with --as NAME, or --force to replace it\n")
+    code, _, err = run_main("import", str(dad), "--as", "")
+    assert code == 1 and err.startswith("crampvoice: error: --as was given an empty name\n")
+    archive = tmp_path / "calf.tar"
+    subprocess.run(["tar", "cf", str(archive), "-C", str(tmp_path), "Dad Calf.yaml"], check=True)
+    code, _, err = run_main("import", str(archive))
+    assert code == 1 and err.startswith(f"crampvoice: error: {archive} is not a crampvoice file: it is not text")

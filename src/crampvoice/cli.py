@@ -24,6 +24,7 @@ from .core.printable import printable
 from .core.safety import History
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
+from .core.yamlnodes import shown
 from .eventlog import EventLog, Tee
 from .settings import Settings, load_settings, select_profile
 from .speak import build_voice_speaker
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .listen.recognizer import Recognizer
 
 EXIT_INTERRUPTED = 130
+LIST_NAME_CHARS = 32  # a longer name is cut in `list`, so that the titles stay in one column
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,12 +307,20 @@ def _keyboard(view: TextView, vocabulary: Vocabulary) -> Source | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for entry in library.entries():
+    skipped: list[library.Skipped] = []
+    every = library.entries(skipped)
+    names = [shown(printable(entry.name), LIST_NAME_CHARS) for entry in every]
+    width = max([11, *map(len, names)])
+    for entry, name in zip(every, names, strict=True):
         try:
             title = library.load(entry.path).title
         except ScriptError:
             title = f"(has problems: run 'crampvoice validate \"{entry.path}\"')"
-        print(printable(f"{entry.name:<12} {title}  [{'bundled' if entry.bundled else 'yours'}]"))
+        whose = "bundled" if entry.bundled else "yours, in place of the bundled one" if entry.hides else "yours"
+        print(printable(f"{name:<{width}}  {title}  [{whose}]"))
+    if skipped:
+        print("Left out, as they are not files a script can be read from: " +
+              "; ".join(printable(f"{s.path.name} ({s.reason})") for s in skipped), file=sys.stderr)
     return 0
 
 
@@ -367,6 +377,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     source = library.find(args.source) if args.source else None
     path = library.new_script(args.name, source)
     print(f"Wrote {path}")
+    if library.bundled_named(args.name) is not None:
+        print(f"It hides the bundled script '{args.name}': 'crampvoice run {args.name}' runs yours now.")
     print(f"Edit it, check it with 'crampvoice validate {path}', then run 'crampvoice run {args.name}'.")
     return 0
 
@@ -482,7 +494,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed = True
             print(voice_problem)
             continue
-        print(printable(f"{path}: ok ({len(script.steps)} steps){note}"))
+        print(printable(f"{path}: ok ({count(len(script.steps), 'step')}){note}"))
     return 1 if failed else 0
 
 
