@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import resource
+import sqlite3
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,12 +36,13 @@ def run_main(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def crampvoice(*args: str, disk_bytes: int | None = None) -> subprocess.CompletedProcess[str]:
+def crampvoice(*args: str, disk_bytes: int | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
     def full_disk() -> None:  # every file stops growing after `disk_bytes`, as on a full disk
         if disk_bytes is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (disk_bytes, disk_bytes))
 
-    return subprocess.run([*CRAMPVOICE, *args], capture_output=True, text=True, timeout=120, preexec_fn=full_disk,
+    return subprocess.run([*CRAMPVOICE, *args], input=stdin, capture_output=True, text=True, timeout=60,
+                          preexec_fn=full_disk,
                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
 
 
@@ -120,3 +125,187 @@ def test_import_takes_a_file_named_as_people_name_them_and_refuses_what_is_no_cr
     subprocess.run(["tar", "cf", str(archive), "-C", str(tmp_path), "Dad Calf.yaml"], check=True)
     code, _, err = run_main("import", str(archive))
     assert code == 1 and err.startswith(f"crampvoice: error: {archive} is not a crampvoice file: it is not text")
+
+
+# -- item 9: an erase says exactly what it erases, and takes exactly 'yes' ---------------------
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_forget_before_a_time_names_the_instant_and_the_count_and_takes_only_yes(own_dirs: Path) -> None:
+    from datetime import datetime
+
+    from crampvoice.diary import Diary, diary_path
+
+    def at(hh_mm: str) -> float:
+        return datetime.fromisoformat(f"2026-12-06T{hh_mm}").astimezone().timestamp()
+
+    with Diary.open(diary_path()) as diary:
+        for when in ("20:09", "20:15"):
+            diary.begin(0.0, print, wall=at(when)).write("start", 0.0, title=when, steps=1, script="calf")
+    instant = datetime.fromtimestamp(at("20:12")).astimezone().isoformat(sep=" ")
+    assert instant.startswith("2026-12-06 20:12:00")
+    for answer in ("y", "Yes", "yes please", ""):
+        out, old = io.StringIO(), sys.stdin
+        sys.stdin = _Terminal(answer + "\n")
+        try:
+            with contextlib.redirect_stdout(out):
+                assert main(["diary", "forget", "--before", "2026-12-06T20:12"]) == 0
+        finally:
+            sys.stdin = old
+        assert out.getvalue() == (f"Erase the 1 episode begun before {instant} from {diary_path()}, for good? It "
+                                  f"cannot be undone. Type yes to erase: Nothing was erased"
+                                  + (" (only 'yes' erases).\n" if answer else ".\n"))
+    code, _, err = run_main("diary", "forget", "--before", "2026-12-06T20:12")  # no terminal to ask on
+    assert code == 1 and f"add --yes to erase the 1 episode begun before {instant} without asking" in err
+    out, old = io.StringIO(), sys.stdin
+    sys.stdin = _Terminal(" yes\n")
+    try:
+        with contextlib.redirect_stdout(out):
+            assert main(["diary", "forget", "--before", "2026-12-06T20:12"]) == 0
+    finally:
+        sys.stdin = old
+    assert out.getvalue().endswith(f"Type yes to erase: Erased 1 episode, every one begun before {instant}.\n")
+    with Diary.open(diary_path()) as diary:
+        assert [e.title for e in diary.episodes()] == ["20:15"]
+
+
+# -- item 6: only a diary, or an empty file, is taken as a diary -------------------------------
+
+def _contacts(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("CREATE TABLE contacts (name TEXT, phone TEXT)")
+        db.execute("INSERT INTO contacts VALUES ('Gran', '0123')")
+
+
+def tiny(tmp_path: Path) -> str:
+    """A session of a second or two, in text."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(ONE_STEP)
+    return str(path)
+
+
+def test_a_database_that_is_no_diary_is_refused_plainly_and_left_as_it_is(own_dirs: Path, tmp_path: Path) -> None:
+    from crampvoice.diary import diary_path
+
+    path = diary_path()
+    _contacts(path)
+    before = path.read_bytes()
+    for argv in (("diary",), ("diary", "summary"), ("diary", "--json")):
+        code, out, err = run_main(*argv)
+        assert code == 1 and out == ""
+        assert err == (f"crampvoice: error: {path} is a database, but not a crampvoice diary (its tables: contacts)\n"
+                       f"  hint: it is left exactly as it is; move it away, and a new diary will be made at {path}\n")
+    out = crampvoice("run", tiny(tmp_path), "--text", "--keyboard").stdout
+    assert "The diary is off: " in out and "not a crampvoice diary" in out
+    assert path.read_bytes() == before
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["contacts"]
+
+
+def test_an_empty_file_at_the_diary_path_is_no_diary_yet_until_a_session_makes_it_one(
+        own_dirs: Path, tmp_path: Path) -> None:
+    from crampvoice.diary import diary_path
+
+    path = diary_path()
+    path.parent.mkdir(parents=True)
+    path.touch()
+    assert run_main("diary")[:2] == (0, f"No diary yet: each session is kept in {path} from the first one on.\n")
+    assert path.stat().st_size == 0  # reading writes nothing
+    ran = crampvoice("run", tiny(tmp_path), "--text", "--keyboard")
+    assert ran.returncode == 0 and "The diary is off" not in ran.stdout
+    assert "tiny" in run_main("diary")[1]
+
+
+# -- item 11: the data folder and the diary are private, whoever made them ------------------------
+
+@pytest.mark.parametrize("argv", [("new", "mine"), ("import", "{source}")])
+def test_a_data_folder_first_made_by_new_or_import_is_private(own_dirs: Path, tmp_path: Path,
+                                                             argv: tuple[str, ...]) -> None:
+    source = tmp_path / "mine.yaml"
+    source.write_text(ONE_STEP)
+    old = os.umask(0o022)
+    try:
+        assert run_main(*(a.format(source=source) for a in argv))[0] == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((own_dirs / "data" / "crampvoice").stat().st_mode) == 0o700
+
+
+def test_a_widened_data_folder_and_diary_are_narrowed_again_even_by_reading(own_dirs: Path) -> None:
+    from crampvoice.diary import Diary, diary_path
+
+    Diary.open(diary_path()).close()
+    folder = diary_path().parent
+    folder.chmod(0o755)
+    diary_path().chmod(0o644)
+    assert run_main("diary")[0] == 0
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(diary_path().stat().st_mode) == 0o600
+    profile = own_dirs / "data" / "crampvoice" / "people" / "dad"
+    assert run_main("profile", "new", "dad")[0] == 0
+    Diary.open(profile / "diary.sqlite3").close()
+    for each in (profile.parent, profile.parent.parent):
+        each.chmod(0o755)
+    assert run_main("--profile", "dad", "diary")[0] == 0
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (profile, profile.parent, profile.parent.parent)} == {0o700}
+
+
+# -- item 12: the right reason, in a message of a readable length --------------------------------
+
+LONG = "a" * 10_000
+
+
+@pytest.mark.parametrize("argv, message, hint", [
+    (("export", "calf", "-o", LONG), "cannot write a", "  hint: give a shorter name"),
+    (("import", LONG), "cannot read a", "  hint: check the path"),
+    (("run", f"x/{LONG}"), "x/a", "check the path, or run 'crampvoice list'"),
+    (("validate", LONG), "a", "or give the path to a .yaml file"),
+])
+def test_a_name_too_long_is_said_so_in_a_short_message(argv: tuple[str, ...], message: str, hint: str) -> None:
+    code, out, err = run_main(*argv)
+    said = out + err
+    assert code == 1 and "Traceback" not in said and len(said) < 1000, said
+    assert said.split("\n")[0].startswith(message) or said.startswith(f"crampvoice: error: {message}")
+    assert " characters)…" in said and hint in said
+    assert "the name is too long" in said or "there is no relief script called" in said
+
+
+def test_a_folder_at_the_diary_path_is_named_as_such(own_dirs: Path) -> None:
+    from crampvoice.diary import diary_path
+
+    diary_path().mkdir(parents=True)
+    code, _, err = run_main("diary")
+    assert code == 1 and err == (
+        f"crampvoice: error: the diary {diary_path()} is a folder, not a file\n"
+        f"  hint: move that folder away (nothing in it is touched); a new diary will be made at {diary_path()}\n")
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """`folder` cannot be written to, even by root (who ignores its mode, but not the immutable flag)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+        return
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: no folder is read-only")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_the_diary_is_read_in_a_folder_that_cannot_be_written(own_dirs: Path) -> None:
+    from crampvoice.diary import Diary, diary_path
+
+    with Diary.open(diary_path()) as diary:
+        diary.begin(0.0, print, wall=1_790_000_000.0).write("start", 0.0, title="Calf", steps=1, script="calf")
+    with read_only(diary_path().parent):
+        code, out, err = run_main("diary", "--json")
+        assert (code, err) == (0, "") and json.loads(out)[0]["script"] == "calf"

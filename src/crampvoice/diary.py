@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +24,9 @@ from urllib.parse import quote
 
 from .core.errors import SettingsError
 from .core.safety import WEEK_S, History, Span
-from .settings import person_dir
+from .core.yamlnodes import shown
+from .settings import data_dir, person_dir
+from .smallfile import narrow, private_folder, why
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000  # another session writing its event: wait this long for it (each takes ms)
@@ -117,40 +118,73 @@ def _errors(path: Path, doing: str) -> Iterator[None]:
         text = str(e)
         if "not a database" in text or "malformed" in text or "corrupt" in text:
             raise DiaryError(f"the diary {path} is damaged or is not a diary ({text})", _fresh_hint(path)) from None
-        if "readonly" in text or "read-only" in text or "unable to open" in text:
+        if "readonly" in text or "read-only" in text:
             raise DiaryError(f"the diary {path} cannot be written ({text})",
-                             "make its folder writable again; nothing in it was changed") from None
+                             "make it and its folder writable again; nothing in it was changed") from None
         if "full" in text:
             raise DiaryError(f"the disk holding the diary {path} is full",
                              "free some space; what was written before is kept") from None
+        if "unable to open" in text:
+            raise DiaryError(f"the diary {path} cannot be {doing} ({text})", _access_hint(doing)) from None
         raise DiaryError(f"the diary {path} cannot be {doing} ({text})", _fresh_hint(path)) from None
     except OSError as e:
-        raise DiaryError(f"the diary {path} cannot be {doing} ({e.strerror or e})",
-                         "make its folder writable again; nothing in it was changed") from None
+        raise DiaryError(f"the diary {path} cannot be {doing} ({why(e)})", _access_hint(doing)) from None
+
+
+def _access_hint(doing: str) -> str:
+    can = "read" if doing == "read" else "read and written"
+    return f"check that it and its folder can be {can}; nothing in it was changed"
 
 
 def _create(path: Path) -> None:
-    """The file exists, a regular file of mode 0600 (created so, never widened by the umask)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """The file exists, a regular file of mode 0600 (created so, never widened by the umask), in a
+    private folder."""
+    private_folder(path.parent, data_dir())
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
         os.close(fd)
     except FileExistsError:  # the usual case; or another session made it a moment ago
         pass
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise OSError(0, "it is not a regular file")
-    if st.st_mode & 0o077:  # health data: never readable by others, whoever widened it
-        os.chmod(path, 0o600)
+    _regular(path)
+
+
+def _regular(path: Path) -> None:
+    """DiaryError unless `path` is a regular file; narrowed to its owner if it was wider."""
+    if path.is_dir():
+        raise DiaryError(f"the diary {path} is a folder, not a file",
+                         f"move that folder away (nothing in it is touched); a new diary will be made at {path}")
+    if os.path.exists(path) and not path.is_file():
+        raise DiaryError(f"the diary {path} is a pipe, device or socket, not a file", _fresh_hint(path))
+    narrow(path)  # health data: never readable by others, whoever widened it
+    private_folder(path.parent, data_dir())
 
 
 def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    mode = "ro" if readonly else "rw"  # never "rwc": SQLite does not create it with the umask's mode
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None,
-                           timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    """A connection to a diary, or to a file that is still empty; DiaryError for any other database.
+
+    Read only in a folder that cannot be written, SQLite cannot make the files it reads a diary
+    with; as no one can be writing it there, it is read as it stands (immutable).
+    """
     try:
+        return _checked(path, _open_uri(path, "ro" if readonly else "rw"))
+    except sqlite3.OperationalError as e:
+        if not readonly or "unable to open" not in str(e) or os.access(path.parent, os.W_OK):
+            raise
+    return _checked(path, _open_uri(path, "ro&immutable=1"))
+
+
+def _open_uri(path: Path, mode: str) -> sqlite3.Connection:
+    # never "rwc": SQLite does not create the file with the umask's mode
+    return sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None,
+                           timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+
+def _checked(path: Path, conn: sqlite3.Connection) -> sqlite3.Connection:
+    try:
+        conn.execute("BEGIN")  # both read at one instant, when another session may be making the diary
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        conn.execute("COMMIT")
     except BaseException:
         conn.close()
         raise
@@ -158,6 +192,11 @@ def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         conn.close()
         raise DiaryError(f"the diary {path} was written by a newer crampvoice (diary version {version}; this one "
                          f"reads up to {SCHEMA_VERSION})", "update crampvoice to read it; " + _fresh_hint(path))
+    if (tables if version == 0 else not {"episodes", "events"} <= tables):
+        conn.close()
+        raise DiaryError(f"{path} is a database, but not a crampvoice diary (its tables: "
+                         f"{shown(', '.join(sorted(tables)) or 'none')})",
+                         f"it is left exactly as it is; move it away, and a new diary will be made at {path}")
     return conn
 
 
@@ -229,16 +268,18 @@ class Diary:
 
     @classmethod
     def read(cls, path: Path | None = None) -> Diary | None:
-        """Open for reading only; None when there is no diary yet."""
+        """Open for reading only; None when there is no diary yet (no file, or one still empty)."""
         path = path or diary_path()
-        if not path.exists():
+        if not os.path.lexists(path):
             return None
         with _errors(path, "read"):
-            conn = _connect(path)
-            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+            _regular(path)
+            conn = _connect(path, readonly=True)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version == SCHEMA_VERSION:
                 return cls(path, conn)  # also when the file is read-only
             conn.close()
-        return cls.open(path)  # an older diary: brought up to date first
+        return None if version == 0 else cls.open(path)  # an older diary: brought up to date first
 
     def close(self) -> None:
         self._conn.close()
