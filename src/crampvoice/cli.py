@@ -20,7 +20,7 @@ from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
 from .core.phrases import count
 from .core.ports import Sink, Source, Speaker
-from .core.printable import printable
+from .core.printable import brief, printable
 from .core.safety import History
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
@@ -57,9 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1
     except CrampvoiceError as e:
-        print(printable(f"crampvoice: error: {e.message}"), file=sys.stderr)
+        print(brief(printable(f"crampvoice: error: {e.message}")), file=sys.stderr)
         if e.hint:
-            print(printable(f"  hint: {e.hint}"), file=sys.stderr)
+            print(brief(printable(f"  hint: {e.hint}")), file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (| head): nothing more can be said there
         with suppress(OSError, ValueError):

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import library
 from .core.errors import CrampvoiceError, SettingsError
 from .core.scriptfile import parse_script
-from .settings import load_settings, profile_file, profile_names, profile_path, user_scripts_dir
+from .settings import load_settings, profile_file, profile_names, profile_path
 from .smallfile import read_regular, why, write_new
 
 MAX_BYTES = 1024 * 1024
@@ -67,7 +67,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise CrampvoiceError(f"'{name}' is the name of a bundled script, which yours would hide",
                                   f"give another name with --as NAME; or --force to run yours in place of the "
                                   f"bundled '{name}'")
-        target = user_scripts_dir() / f"{name}.yaml"
+        target = library.own_scripts_dir() / f"{name}.yaml"
     else:
         target = profile_path(name)
     write_new(target, data, args.force, ANOTHER_NAME)

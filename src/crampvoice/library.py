@@ -16,8 +16,8 @@ from .core.script import Script
 from .core.scriptfile import read_script
 from .core.yamlnodes import MAX_FILE_BYTES
 from .schema import SCRIPT_HELP, first_line
-from .settings import user_scripts_dir
-from .smallfile import read_regular, why, write_new
+from .settings import data_dir, user_scripts_dir
+from .smallfile import private_folder, read_regular, why, write_new
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # what `new` writes; `list` shows any file's name
 FILE_NAME = re.compile(r"^[^./\\\s][^/\\]{0,63}$")  # what `import` keeps a script under: 'Dad Calf' too
@@ -100,6 +100,15 @@ def find(name_or_path: str) -> Path:
                           f"choose one of: {names}; or give the path to a .yaml file")
 
 
+def own_scripts_dir() -> Path:
+    """The person's scripts folder, made if need be; the data folder it is in (health data) is private."""
+    try:
+        return private_folder(user_scripts_dir(), data_dir())
+    except OSError as e:
+        raise CrampvoiceError(f"cannot make the folder {user_scripts_dir()} ({why(e)})",
+                              "check that your data folder can be written to") from None
+
+
 def check_name(name: str, hint: str) -> None:
     """CrampvoiceError unless `name` can be the name of a script file of one's own."""
     if not FILE_NAME.match(name) or name != name.strip() or first_control(name):
@@ -133,12 +142,12 @@ def new_script(name: str, source: Path | None) -> Path:
     """Write a starting file into the person's folder; never overwrite one."""
     if not NAME.match(name):
         raise CrampvoiceError(f"'{name}' cannot be a script name",
-                              "use lower-case letters, digits, '-' and '_', such as 'mums-calf'")
+                              "use up to 64 lower-case letters, digits, '-' and '_', such as 'mums-calf'")
     if source is not None:
         load(source)  # refuse to copy a broken script
     text = first_line("script") + (TEMPLATE if source is None
                                    else _copy_header(source) + read_bytes(source).decode("utf-8"))
-    target = user_scripts_dir() / f"{name}.yaml"
+    target = own_scripts_dir() / f"{name}.yaml"
     write_new(target, text.encode("utf-8"), other_name="choose another name, or edit that file")
     return target
 

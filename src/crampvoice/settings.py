@@ -58,7 +58,7 @@ def profile_path(name: str) -> Path:
     """Where the profile `name` is kept; CrampvoiceError for a name no profile can have."""
     if not PROFILE_NAME.match(name) or name == "default":
         raise SettingsError(f"'{name}' cannot be a profile name",
-                            "use lower-case letters, digits, '-' and '_', such as 'dad' or 'mum-night'")
+                            "use up to 64 lower-case letters, digits, '-' and '_', such as 'dad' or 'mum-night'")
     return profiles_dir() / f"{name}.yaml"
 
 
