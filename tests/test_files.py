@@ -309,3 +309,15 @@ def test_the_diary_is_read_in_a_folder_that_cannot_be_written(own_dirs: Path) ->
     with read_only(diary_path().parent):
         code, out, err = run_main("diary", "--json")
         assert (code, err) == (0, "") and json.loads(out)[0]["script"] == "calf"
+
+
+def test_diary_json_gives_null_where_nothing_was_answered_commanded_or_advised(own_dirs: Path) -> None:
+    from crampvoice import diaryview
+    from crampvoice.diary import Diary, diary_path
+
+    with Diary.open(diary_path()) as diary:
+        diary.begin(0.0, print, wall=1_790_000_000.0).write("start", 0.0, title="Calf", steps=1, script="calf")
+    code, out, _ = run_main("diary", "--json")
+    (record,) = json.loads(out)
+    assert code == 0 and (record["eased"], record["commands"], record["advised"]) == (None, None, None)
+    assert diaryview.from_json(out)[0].eased == ""  # read back as the diary holds it
