@@ -321,3 +321,73 @@ def test_diary_json_gives_null_where_nothing_was_answered_commanded_or_advised(o
     (record,) = json.loads(out)
     assert code == 0 and (record["eased"], record["commands"], record["advised"]) == (None, None, None)
     assert diaryview.from_json(out)[0].eased == ""  # read back as the diary holds it
+
+
+# -- profiles: every problem at once, in the draft; the script a profile names ------------------
+
+TWO_TRIES = """\
+import sys
+from pathlib import Path
+count = Path(sys.argv[0]).with_suffix(".count")
+n = int(count.read_text()) if count.exists() else 0
+count.write_text(str(n + 1))
+Path(sys.argv[1]).write_text(["rate: fast\\nvolume: 9\\n", "script: nosuch\\n"][min(n, 1)])
+"""
+
+
+def test_profile_edit_gives_every_problem_at_once_in_the_draft_and_warns_of_a_missing_script(
+        own_dirs: Path, tmp_path: Path) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(TWO_TRIES)
+    assert crampvoice("profile", "new", "dad").returncode == 0
+    edited = subprocess.run([*CRAMPVOICE, "profile", "edit", "dad"], input="y\n", capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "EDITOR": f"{sys.executable} {editor}", "VISUAL": ""})
+    path = own_dirs / "config" / "crampvoice" / "profiles" / "dad.yaml"
+    draft = path.with_name(".dad.yaml.draft")
+    lines = edited.stdout.splitlines()
+    assert edited.returncode == 0, edited
+    assert lines[0].startswith(f"{draft}:1:7: error: 'rate' should be words a minute")
+    assert lines[1].startswith(f"{draft}:2:9: error: 'volume' should be a number from 0 to 1")
+    assert lines[-3].endswith(f"Edit it again? [Y/n] {path}: ok")
+    assert lines[-2:] == [f"warning: the script 'nosuch' named by 'script:' in {path} does not exist",
+                          "  hint: give a script to run, or change that line; choose one of: bedtime, calf, foot, "
+                          "hamstring, night, thigh; or give the path to a .yaml file"]
+    ran = crampvoice("run", "--profile", "dad", "--text", "--keyboard")
+    assert ran.returncode == 1 and ran.stderr.startswith(
+        f"crampvoice: error: the script 'nosuch' named by 'script:' in {path} does not exist\n")
+
+
+def test_exporting_a_profile_says_its_own_script_does_not_travel_with_it(own_dirs: Path, tmp_path: Path) -> None:
+    assert run_main("new", "dads-calf")[0] == 0
+    assert run_main("profile", "new", "dad")[0] == 0
+    path = own_dirs / "config" / "crampvoice" / "profiles" / "dad.yaml"
+    path.write_text("script: dads-calf\n")
+    code, _, err = run_main("export", "dad", "-o", str(tmp_path / "dad.yaml"))
+    assert code == 0 and err.splitlines()[-1] == (
+        "The profile runs the script 'dads-calf', which is your own and is not in this file: give it too, with "
+        "'crampvoice export dads-calf -o dads-calf.yaml'.")
+    path.write_text("script: foot\n")
+    assert run_main("export", "dad", "-o", "-")[2] == ""  # a bundled script: every crampvoice has it
+
+
+# -- a FIFO, a device or a folder where a file is expected: never a hang, never a traceback ---------
+
+def test_no_reader_waits_on_a_fifo_or_breaks_on_a_folder_or_device(own_dirs: Path, tmp_path: Path) -> None:
+    from crampvoice.diary import diary_path
+
+    profiles = own_dirs / "config" / "crampvoice" / "profiles"
+    profiles.mkdir(parents=True)
+    os.mkfifo(profiles / "fifo.yaml")
+    (profiles / "dir.yaml").mkdir()
+    diary_path().parent.mkdir(parents=True)
+    os.mkfifo(diary_path())
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    for argv in (("profile", "new", "x", "--from", "fifo"), ("profile", "show", "fifo"), ("profile", "edit", "fifo"),
+                 ("profile", "new", "y", "--from", "dir"), ("export", "fifo", "-o", "-"), ("import", str(fifo)),
+                 ("import", "/dev/zero"), ("import", str(tmp_path)), ("validate", str(fifo)), ("diary",),
+                 ("diary", "summary"), ("run", "calf", "--profile", "dir", "--text"), ("list",)):
+        done = crampvoice(*argv)
+        said = done.stdout + done.stderr
+        assert "Traceback" not in said and (done.returncode == 1 or argv == ("list",)), (argv, said)
+    assert "is a pipe, device or socket, not a file" in crampvoice("diary").stderr

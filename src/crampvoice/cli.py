@@ -26,7 +26,7 @@ from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
 from .core.yamlnodes import shown
 from .eventlog import EventLog, Tee
-from .settings import Settings, load_settings, select_profile
+from .settings import Settings, load_settings, select_profile, settings_path
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
@@ -176,7 +176,8 @@ def _voice_settings(args: argparse.Namespace, settings: Settings, script: Script
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    script = library.load(library.find(args.script or settings.script))
+    found = library.find(args.script) if args.script else library.named_in_settings(settings.script, settings_path())
+    script = library.load(found)
     return _session(args, settings, script)
 
 

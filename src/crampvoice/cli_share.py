@@ -43,13 +43,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     source = _exported(args.name)
     data = _read(source)
-    _check(source, data)
+    kind = _check(source, data)
     if args.output == "-":
         sys.stdout.write(data.decode("utf-8"))
-        return 0
-    write_new(Path(args.output), data, args.force, ANOTHER_FILE)
-    print(f"Wrote {args.output} (from {source}).", file=sys.stderr)
+    else:
+        write_new(Path(args.output), data, args.force, ANOTHER_FILE)
+        print(f"Wrote {args.output} (from {source}).", file=sys.stderr)
+    if kind == "profile":
+        _script_stays(load_settings(source).script)
     return 0
+
+
+def _script_stays(name: str) -> None:
+    """Say that a profile's script does not travel with it, unless every crampvoice has it (bundled)."""
+    mine = [e for e in library.entries() if e.name == name and not e.bundled]
+    if mine:
+        print(f"The profile runs the script '{name}', which is your own and is not in this file: give it too, "
+              f"with 'crampvoice export {name} -o {name}.yaml'.", file=sys.stderr)
+    elif not any(e.name == name for e in library.entries()):
+        print(f"The profile names the script '{name}', which is not here either; whoever imports it needs "
+              "a script of that name.", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

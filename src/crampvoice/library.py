@@ -116,6 +116,20 @@ def check_name(name: str, hint: str) -> None:
                               f"{hint}: up to 64 letters, digits, spaces, '-' or '_', such as 'dads-calf'")
 
 
+def named_in_settings(name: str, where: Path) -> Path:
+    """The file of the script a profile names; CrampvoiceError saying which profile named it, if none."""
+    try:
+        path = find(name)
+    except CrampvoiceError as e:
+        hint = e.hint
+    else:
+        if os.path.isfile(path):
+            return path
+        hint = "choose one in 'crampvoice list'"
+    raise CrampvoiceError(f"the script '{name}' named by 'script:' in {where} does not exist",
+                          f"give a script to run, or change that line; {hint}")
+
+
 def read_bytes(path: Path) -> bytes:
     """At most one byte more than a script may have, so a huge file is refused cheaply; never a FIFO."""
     try:
