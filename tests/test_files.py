@@ -20,20 +20,10 @@ import pytest
 
 from crampvoice.cli import main
 
+from .test_diary import run_main
+
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 ONE_STEP = "crampvoice: 1\ntitle: Evil\nsteps:\n  - say: Rest.\n"
-
-
-def run_main(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(argv))
-    finally:
-        sys.stdin = old_stdin
-    return code, out.getvalue(), err.getvalue()
 
 
 def crampvoice(*args: str, disk_bytes: int | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
