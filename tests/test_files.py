@@ -381,3 +381,18 @@ def test_no_reader_waits_on_a_fifo_or_breaks_on_a_folder_or_device(own_dirs: Pat
         said = done.stdout + done.stderr
         assert "Traceback" not in said and (done.returncode == 1 or argv == ("list",)), (argv, said)
     assert "is a pipe, device or socket, not a file" in crampvoice("diary").stderr
+
+
+def test_a_profile_file_named_as_no_profile_can_be_is_imported_with_as(own_dirs: Path, tmp_path: Path) -> None:
+    source = tmp_path / "Dad Night.yaml"
+    source.write_text("rate: 120\n")
+    code, _, err = run_main("import", str(source))
+    assert code == 1 and err.splitlines() == [
+        "crampvoice: error: 'Dad Night' cannot be a profile name",
+        "  hint: give one with --as NAME: up to 64 lower-case letters, digits, '-' and '_', such as 'dad' or "
+        "'mum-night'"]
+    assert run_main("import", str(source), "--as", "dad-night")[0] == 0
+    folder = own_dirs / "config" / "crampvoice" / "profiles"
+    os.mkfifo(folder / "fifo.yaml")
+    code, _, err = run_main("--profile", "fifo", "profile", "list")
+    assert code == 1 and "there is no profile 'fifo' (profiles: dad-night)" in err

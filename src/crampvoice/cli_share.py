@@ -82,7 +82,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   f"bundled '{name}'")
         target = library.own_scripts_dir() / f"{name}.yaml"
     else:
-        target = profile_path(name)
+        try:
+            target = profile_path(name)
+        except SettingsError as e:
+            raise SettingsError(e.message, f"give one with --as NAME: {e.hint.removeprefix('use ')}") from None
     write_new(target, data, args.force, ANOTHER_NAME)
     quoted = f'"{name}"' if " " in name else name
     use = f"crampvoice run {quoted}" if kind == "script" else f"crampvoice run --profile {name}"

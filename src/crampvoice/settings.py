@@ -85,9 +85,11 @@ def selected_profile() -> str | None:
 
 
 def profile_names() -> list[str]:
-    """Every profile but the default, by name."""
+    """Every profile but the default, by name (a FIFO or folder in its place is none)."""
     folder = profiles_dir()
-    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.match(p.stem)) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.match(p.stem) and p.is_file())
 
 
 def settings_path() -> Path:
