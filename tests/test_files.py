@@ -396,3 +396,12 @@ def test_a_profile_file_named_as_no_profile_can_be_is_imported_with_as(own_dirs:
     os.mkfifo(folder / "fifo.yaml")
     code, _, err = run_main("--profile", "fifo", "profile", "list")
     assert code == 1 and "there is no profile 'fifo' (profiles: dad-night)" in err
+
+
+def test_an_empty_file_left_by_an_earlier_full_disk_no_longer_blocks_new(own_dirs: Path) -> None:
+    folder = scripts_dir(own_dirs)
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").touch()
+    assert "start from 'crampvoice new NAME'" in run_main("validate", "mine")[1]
+    assert run_main("new", "mine")[0] == 0
+    assert run_main("validate", "mine")[1].endswith(": ok (4 steps)\n")

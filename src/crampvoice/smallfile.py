@@ -43,10 +43,11 @@ def write_new(path: Path, data: bytes, replace: bool = False, other_name: str = 
     """Write a file that does not exist yet (or any, with `replace`); CrampvoiceError if it exists.
 
     The file appears whole or not at all: a full disk leaves no empty file to block the next try.
+    An empty regular file (one an older crampvoice left so) holds nothing to lose, and is replaced.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with whole_file(path, replace=replace) as out:
+        with whole_file(path, replace=replace or _empty(path)) as out:
             out.write(data)
     except FileExistsError:
         raise CrampvoiceError(f"{path} already exists, and was left as it is", other_name) from None
@@ -55,6 +56,14 @@ def write_new(path: Path, data: bytes, replace: bool = False, other_name: str = 
                 "free some space on the disk, then try again" if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
                 else "check that the folder can be written to")
         raise CrampvoiceError(f"cannot write {path} ({why(e)})", hint) from None
+
+
+def _empty(path: Path) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == 0
 
 
 @contextmanager
