@@ -19,11 +19,20 @@ from pathlib import Path
 import pytest
 
 from crampvoice.cli import main
+from crampvoice.settings import select_profile
 
 from .test_diary import run_main
 
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 ONE_STEP = "crampvoice: 1\ntitle: Evil\nsteps:\n  - say: Rest.\n"
+
+
+@pytest.fixture(autouse=True)
+def default_profile() -> Iterator[None]:
+    """Each test starts with the default profile, whatever one an earlier `main(["--profile", ...])` chose."""
+    select_profile(None)
+    yield
+    select_profile(None)
 
 
 def crampvoice(*args: str, disk_bytes: int | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -109,15 +109,17 @@ def _link_new(partial: Path, target: Path) -> None:
 
 
 def private_folder(folder: Path, top: Path) -> Path:
-    """`folder` made if need be, and it and each folder above it up to `top` readable by its owner only.
+    """`folder` made if need be, and it and each folder above it up to `top` usable by its owner only.
 
     A folder already there and wider (made by hand, or by an older crampvoice) is narrowed, keeping
     whatever its owner may do; one that cannot be narrowed (someone else's) is left as it is.
     """
     folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     for each in (folder, *folder.parents):
+        if each != top and top not in each.parents:
+            break  # outside `top` (a diary given by path): no folder there is ours to narrow
         narrow(each)
-        if each == top or top not in each.parents:
+        if each == top:
             break
     return folder
 
