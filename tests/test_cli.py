@@ -41,7 +41,7 @@ def test_a_persons_own_script_wins_over_a_bundled_one_of_the_same_name(
     capsys.readouterr()
     assert main(["list"]) == 0
     calf = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("calf "))
-    assert "Foot cramp" in calf and calf.endswith("[yours]")
+    assert "Foot cramp" in calf and calf.endswith("[yours, in place of the bundled one]")
 
 
 def test_new_refuses_a_bad_name(capsys: pytest.CaptureFixture[str]) -> None:

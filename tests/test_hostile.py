@@ -104,7 +104,7 @@ def test_validate_tells_to_quote_a_sentence_and_warns_about_a_cut_one(tmp_path: 
         'quotes: say: "Remember: breathe slowly."',
         f"{hash_}:4:10: warning: step 1's 'say' stops before ' #': the rest of that line is a comment and is not "
         "said — to say it, put the whole sentence in double quotes; for a comment, leave two spaces before the '#'",
-        f"{hash_}: ok (1 steps)"]
+        f"{hash_}: ok (1 step)"]
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -115,14 +115,14 @@ def test_validate_checks_a_scripts_voice_against_espeak_ng(tmp_path: Path) -> No
     assert (code, out) == (1, f"{path}:3:8: error: espeak-ng has no voice 'gmw/en-xx' — 'crampvoice voices' lists "
                               "the voices; or remove 'voice:' to use the default\n")
     path.write_text("crampvoice: 1\ntitle: T\nvoice: gmw/en-us\nsteps: [{say: a}]\n")
-    assert run_main("validate", str(path))[:2] == (0, f"{path}: ok (1 steps)\n")
+    assert run_main("validate", str(path))[:2] == (0, f"{path}: ok (1 step)\n")
 
 
 def test_validate_says_when_a_voice_could_not_be_checked(tmp_path: Path, no_espeak: None) -> None:
     path = tmp_path / "v.yaml"
     path.write_text("crampvoice: 1\ntitle: T\nvoice: gmw/en-xx\nsteps: [{say: a}]\n")
     assert run_main("validate", str(path))[:2] == (
-        0, f"{path}: ok (1 steps); its voice 'gmw/en-xx' was not checked (espeak-ng is not installed)\n")
+        0, f"{path}: ok (1 step); its voice 'gmw/en-xx' was not checked (espeak-ng is not installed)\n")
 
 
 # -- item 7 and 10: settings ---------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_scripts_with_capitals_spaces_or_yml_are_listed_and_taken_by_name(own_di
         assert code == 0 and out.startswith(title), err
     code, out, _ = run_main("validate", "dad calf", "calf", "nothing-called-this")
     assert code == 1
-    assert out.splitlines()[0].endswith("Dad Calf.yaml: ok (1 steps)")
+    assert out.splitlines()[0].endswith("Dad Calf.yaml: ok (1 step)")
     assert out.splitlines()[2].startswith("nothing-called-this: error: there is no relief script called")
 
 

@@ -102,7 +102,8 @@ def test_profile_edit_reopens_a_broken_profile_and_puts_it_in_place_only_when_va
     before = path.read_text()
     edited = crampvoice("profile", "edit", "dad", stdin="y\n", env=editor)
     assert edited.returncode == 0, edited
-    assert f"{path}: 'rate' should be words a minute, from 80 to 350 (line 1, column 7)" in edited.stdout
+    assert f"{path.with_name('.dad.yaml.draft')}:1:7: error: 'rate' should be words a minute, from 80 to 350" \
+        in edited.stdout
     assert "Edit it again? [Y/n]" in edited.stdout and edited.stdout.rstrip().endswith(f"{path}: ok")
     assert path.read_text() == "rate: 120\n" and before != path.read_text()
     assert not any(p.name.endswith(".draft") for p in path.parent.iterdir())

@@ -20,12 +20,13 @@ from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
 from .core.events import DeviceFailed, Log, Say
 from .core.phrases import count
 from .core.ports import Sink, Source, Speaker
-from .core.printable import printable
+from .core.printable import brief, printable
 from .core.safety import History
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
+from .core.yamlnodes import shown
 from .eventlog import EventLog, Tee
-from .settings import Settings, load_settings, select_profile
+from .settings import Settings, load_settings, select_profile, settings_path
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
 from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .listen.stream import Decision
 
 EXIT_INTERRUPTED = 130
+LIST_NAME_CHARS = 32  # a longer name is cut in `list`, so that the titles stay in one column
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,9 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1
     except CrampvoiceError as e:
-        print(printable(f"crampvoice: error: {e.message}"), file=sys.stderr)
+        print(brief(printable(f"crampvoice: error: {e.message}")), file=sys.stderr)
         if e.hint:
-            print(printable(f"  hint: {e.hint}"), file=sys.stderr)
+            print(brief(printable(f"  hint: {e.hint}")), file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (| head): nothing more can be said there
         with suppress(OSError, ValueError):
@@ -177,7 +179,8 @@ def _voice_settings(args: argparse.Namespace, settings: Settings, script: Script
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    script = library.load(library.find(args.script or settings.script))
+    found = library.find(args.script) if args.script else library.named_in_settings(settings.script, settings_path())
+    script = library.load(found)
     return _session(args, settings, script)
 
 
@@ -309,12 +312,20 @@ def _keyboard(view: TextView, vocabulary: Vocabulary) -> Source | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for entry in library.entries():
+    skipped: list[library.Skipped] = []
+    every = library.entries(skipped)
+    names = [shown(printable(entry.name), LIST_NAME_CHARS) for entry in every]
+    width = max([11, *map(len, names)])
+    for entry, name in zip(every, names, strict=True):
         try:
             title = library.load(entry.path).title
         except ScriptError:
             title = f"(has problems: run 'crampvoice validate \"{entry.path}\"')"
-        print(printable(f"{entry.name:<12} {title}  [{'bundled' if entry.bundled else 'yours'}]"))
+        whose = "bundled" if entry.bundled else "yours, in place of the bundled one" if entry.hides else "yours"
+        print(printable(f"{name:<{width}}  {title}  [{whose}]"))
+    if skipped:
+        print("Left out, as they are not files a script can be read from: " +
+              "; ".join(printable(f"{s.path.name} ({s.reason})") for s in skipped), file=sys.stderr)
     return 0
 
 
@@ -371,6 +382,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     source = library.find(args.source) if args.source else None
     path = library.new_script(args.name, source)
     print(f"Wrote {path}")
+    if library.bundled_named(args.name) is not None:
+        print(f"It hides the bundled script '{args.name}': 'crampvoice run {args.name}' runs yours now.")
     print(f"Edit it, check it with 'crampvoice validate {path}', then run 'crampvoice run {args.name}'.")
     return 0
 
@@ -508,7 +521,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed = True
             print(voice_problem)
             continue
-        print(printable(f"{path}: ok ({len(script.steps)} steps){note}"))
+        print(printable(f"{path}: ok ({count(len(script.steps), 'step')}){note}"))
     return 1 if failed else 0
 
 

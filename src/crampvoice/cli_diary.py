@@ -15,6 +15,7 @@ from . import diaryview
 from .cli_profile import option
 from .core.errors import CrampvoiceError
 from .core.events import Arrival, DeviceFailed
+from .core.printable import brief
 from .core.safety import WEEK_S, History
 from .diary import Diary, DiaryError, DiarySink, diary_path
 from .view import TextView
@@ -81,14 +82,19 @@ def _date(text: str) -> float:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: give it as YYYY-MM-DD, e.g. 2026-11-01") from None
+        raise argparse.ArgumentTypeError(f"{brief(repr(text))} is not a date: give it as YYYY-MM-DD, "
+                                         "e.g. 2026-11-01") from None
     return moment.astimezone().timestamp()
 
 
-def _open() -> Diary | None:
+def _open(write: bool = False) -> Diary | None:
+    """The diary, read only unless `write`; None, said, when there is none yet."""
     diary = Diary.read()
     if diary is None:
         print(f"No diary yet: each session is kept in {diary_path()} from the first one on.")
+    elif write:
+        diary.close()
+        return Diary.open(diary.path)
     return diary
 
 
@@ -128,28 +134,34 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    diary = _open()
+    diary = _open(write=True)
     if diary is None:
         return 0
     with diary:
-        doomed = len(diary.episodes(since=None)) if args.all else \
-            sum(e.started < args.before for e in diary.episodes(since=None))
-        before = "" if args.all else f"{datetime.fromtimestamp(args.before):%Y-%m-%d}"
-        which = "every episode" if args.all else f"the episodes begun before {before}"
+        every = diary.episodes(since=None)
+        doomed = len(every) if args.all else sum(e.started < args.before for e in every)
         if doomed == 0:
             print(f"Nothing to erase: the diary has no {'episodes' if args.all else 'episodes before then'}.")
             return 0
+        episodes = f"{doomed} episode{'s' if doomed != 1 else ''}"
+        which = f"every episode ({episodes})" if args.all else f"the {episodes} begun before {_instant(args.before)}"
         if not args.yes:
             if sys.stdin is None or not sys.stdin.isatty():
                 raise CrampvoiceError("'diary forget' asks before erasing, and there is no terminal to ask on",
-                                      f"add --yes to erase {which} ({doomed}) without asking")
-            answer = input(f"Erase {which} ({doomed}) from {diary.path}, for good? Type yes to erase: ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("Nothing was erased.")
+                                      f"add --yes to erase {which} without asking")
+            answer = input(f"Erase {which} from {diary.path}, for good? It cannot be undone. Type yes to erase: ")
+            if answer.strip() != "yes":
+                print("Nothing was erased" + (" (only 'yes' erases)." if answer.strip() else "."))
                 return 0
         gone = diary.forget(None if args.all else args.before)
-    print(f"Erased {gone} episode{'s' if gone != 1 else ''}.")
+    print(f"Erased {gone} episode{'s' if gone != 1 else ''}" +
+          ("." if args.all else f", every one begun before {_instant(args.before)}."))
     return 0
+
+
+def _instant(seconds: float) -> str:
+    """The exact local instant, with its offset from UTC: '2026-12-06 20:12:00+01:00'."""
+    return datetime.fromtimestamp(seconds).astimezone().isoformat(sep=" ")
 
 
 def cmd_plot(args: argparse.Namespace) -> int:

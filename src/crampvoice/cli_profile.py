@@ -15,10 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import library
 from .core.errors import CrampvoiceError, SettingsError
+from .core.yamlnodes import MAX_FILE_BYTES
 from .schema import first_line, with_first_line
 from .settings import (
     Settings,
+    check_settings,
     config_dir,
     load_settings,
     profile_file,
@@ -27,7 +30,7 @@ from .settings import (
     select_profile,
     settings_path,
 )
-from .smallfile import write_new
+from .smallfile import read_regular, why, write_new
 
 TEMPLATE = """\
 # The settings of one person crampvoice is set up for. Every key is optional.
@@ -115,26 +118,33 @@ def cmd_edit(args: argparse.Namespace) -> int:
         print(f"Going on with the draft left last time: {draft}")
     while True:
         _open_editor(draft)
-        try:
-            load_settings(draft)
-        except SettingsError as e:
-            print(f"{e.message.replace(str(draft), str(path))}\n  hint: {e.hint}")
+        settings, problems = check_settings(draft)
+        for problem in problems:  # every one at once, where they are: in the draft
+            print(problem)
+        if settings is None:
             if _again():
                 continue
             print(f"The profile was left as it was; your draft is kept in {draft} and opens next time.")
             return 1
         os.replace(draft, path)
         print(f"{path}: ok")
+        try:
+            library.named_in_settings(settings.script, path)
+        except CrampvoiceError as e:  # kept, as the script may come later; said, as 'run' would refuse it
+            print(f"warning: {e.message}\n  hint: {e.hint}")
         return 0
 
 
 def _read(path: Path) -> str:
+    """A profile's text; never waits on a FIFO or device in its place."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular(path, MAX_FILE_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
         raise SettingsError(f"there is no profile at {path}", "'crampvoice profile list' shows the profiles") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SettingsError(f"cannot read {path} ({e})", "check the file") from None
+    except OSError as e:
+        raise SettingsError(f"cannot read {path} ({why(e)})", "check the file") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"cannot read {path}: it is not UTF-8 text", "save it as UTF-8 text") from None
 
 
 def _open_editor(path: Path) -> None:

@@ -15,61 +15,21 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import stat
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from .core.errors import SettingsError
 from .core.safety import WEEK_S, History, Span
+from .diaryfile import SCHEMA_VERSION, DiaryError, connect, create, errors, migrate, regular
 from .settings import person_dir
 
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_MS = 5000  # another session writing its event: wait this long for it (each takes ms)
-
-# MIGRATIONS[n] takes a diary from schema version n to n + 1 (PRAGMA user_version), in one transaction.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE episodes (
-        id INTEGER PRIMARY KEY,
-        started REAL NOT NULL,               -- wall clock, seconds since 1970 UTC
-        script TEXT NOT NULL DEFAULT '',     -- the script's name, e.g. calf
-        title TEXT NOT NULL DEFAULT '',
-        muscle TEXT NOT NULL DEFAULT '',
-        relief INTEGER NOT NULL DEFAULT 1,   -- the script asks whether the cramp eases (not bedtime)
-        length_s REAL NOT NULL DEFAULT 0,    -- up to its last event
-        reason TEXT,                         -- completed, stopped, interrupted; NULL: unfinished
-        step INTEGER NOT NULL DEFAULT 0,     -- the furthest step reached
-        steps INTEGER NOT NULL DEFAULT 0,
-        eased TEXT NOT NULL DEFAULT '',      -- the person's last answer: yes, no, or '' (none given)
-        commands TEXT NOT NULL DEFAULT '',   -- 'next:voice pause:key ...' in order
-        unheard INTEGER NOT NULL DEFAULT 0,  -- utterances the recogniser did not take as commands
-        advised TEXT NOT NULL DEFAULT '',    -- the rules met when "see a doctor" was said
-        advised_at REAL                      -- wall clock, when it was said
-    );
-    CREATE INDEX episodes_started ON episodes (started);
-    CREATE TABLE events (
-        episode INTEGER NOT NULL REFERENCES episodes (id),
-        n INTEGER NOT NULL,                  -- 0, 1, 2, ... within the episode
-        t REAL NOT NULL,                     -- seconds since the session began (monotonic)
-        type TEXT NOT NULL,
-        fields TEXT NOT NULL,                -- the event's other fields, as JSON
-        PRIMARY KEY (episode, n)
-    ) WITHOUT ROWID;
-    """,
-)
+__all__ = ["SCHEMA_VERSION", "Diary", "DiaryError", "DiarySink", "Episode", "diary_path"]  # with the file's
 
 
 def diary_path() -> Path:
     """The selected profile's diary: each person's episodes are their own."""
     return person_dir() / "diary.sqlite3"
-
-
-class DiaryError(SettingsError):
-    """The diary cannot be used; the message is one sentence, the hint says where a fresh one would go."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,109 +63,6 @@ def _episode(row: tuple[object, ...]) -> Episode:
                    int(str(steps)), str(eased), str(commands), int(str(unheard)), str(advised))
 
 
-def _fresh_hint(path: Path) -> str:
-    return (f"it is left exactly as it is; to start a fresh diary, move it away, and a new one will be made at "
-            f"{path}")
-
-
-@contextmanager
-def _errors(path: Path, doing: str) -> Iterator[None]:
-    """SQLite's and the system's errors as one plain sentence about the diary."""
-    try:
-        yield
-    except sqlite3.DatabaseError as e:
-        text = str(e)
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            raise DiaryError(f"the diary {path} is damaged or is not a diary ({text})", _fresh_hint(path)) from None
-        if "readonly" in text or "read-only" in text or "unable to open" in text:
-            raise DiaryError(f"the diary {path} cannot be written ({text})",
-                             "make its folder writable again; nothing in it was changed") from None
-        if "full" in text:
-            raise DiaryError(f"the disk holding the diary {path} is full",
-                             "free some space; what was written before is kept") from None
-        raise DiaryError(f"the diary {path} cannot be {doing} ({text})", _fresh_hint(path)) from None
-    except OSError as e:
-        raise DiaryError(f"the diary {path} cannot be {doing} ({e.strerror or e})",
-                         "make its folder writable again; nothing in it was changed") from None
-
-
-def _create(path: Path) -> None:
-    """The file exists, a regular file of mode 0600 (created so, never widened by the umask)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-        os.close(fd)
-    except FileExistsError:  # the usual case; or another session made it a moment ago
-        pass
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):
-        raise OSError(0, "it is not a regular file")
-    if st.st_mode & 0o077:  # health data: never readable by others, whoever widened it
-        os.chmod(path, 0o600)
-
-
-def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
-    mode = "ro" if readonly else "rw"  # never "rwc": SQLite does not create it with the umask's mode
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None,
-                           timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except BaseException:
-        conn.close()
-        raise
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise DiaryError(f"the diary {path} was written by a newer crampvoice (diary version {version}; this one "
-                         f"reads up to {SCHEMA_VERSION})", "update crampvoice to read it; " + _fresh_hint(path))
-    return conn
-
-
-def _statements(script: str) -> Iterator[str]:
-    """One statement at a time (executescript would commit the migration's transaction half way)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            yield buffer
-            buffer = ""
-
-
-def _into_wal(conn: sqlite3.Connection) -> None:
-    """Write-ahead logging, set once in the file and kept.
-
-    Two sessions making a new diary at once can both want the file's lock for the switch; SQLite then
-    answers one of them "locked" at once, without waiting (it never waits where waiting could deadlock).
-    That one lets go, waits its turn and asks again, for as long as any other write may wait.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as e:
-            if e.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
-                raise
-            time.sleep(0.005)
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    _into_wal(conn)
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        for n in range(version, SCHEMA_VERSION):
-            for statement in _statements(MIGRATIONS[n]):
-                conn.execute(statement)
-        if version < SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 class Diary:
     """An open diary: reading episodes, the history the safety rules need, erasing, and new episodes."""
 
@@ -217,11 +74,11 @@ class Diary:
     def open(cls, path: Path | None = None) -> Diary:
         """Open for writing, made (mode 0600) and brought to this schema version if need be."""
         path = path or diary_path()
-        with _errors(path, "opened"):
-            _create(path)
-            conn = _connect(path)
+        with errors(path, "opened"):
+            create(path)
+            conn = connect(path)
             try:
-                _migrate(conn)
+                migrate(conn)
             except BaseException:
                 conn.close()
                 raise
@@ -229,16 +86,18 @@ class Diary:
 
     @classmethod
     def read(cls, path: Path | None = None) -> Diary | None:
-        """Open for reading only; None when there is no diary yet."""
+        """Open for reading only; None when there is no diary yet (no file, or one still empty)."""
         path = path or diary_path()
-        if not path.exists():
+        if not os.path.lexists(path):
             return None
-        with _errors(path, "read"):
-            conn = _connect(path)
-            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+        with errors(path, "read"):
+            regular(path)
+            conn = connect(path, readonly=True)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version == SCHEMA_VERSION:
                 return cls(path, conn)  # also when the file is read-only
             conn.close()
-        return cls.open(path)  # an older diary: brought up to date first
+        return None if version == 0 else cls.open(path)  # an older diary: brought up to date first
 
     def close(self) -> None:
         self._conn.close()
@@ -256,18 +115,18 @@ class Diary:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        with _errors(self.path, "read"):
+        with errors(self.path, "read"):
             return [_episode(row) for row in self._conn.execute(sql, args)]
 
     def events(self, episode: int) -> list[dict[str, object]]:
-        with _errors(self.path, "read"):
+        with errors(self.path, "read"):
             rows = self._conn.execute("SELECT t, type, fields FROM events WHERE episode = ? ORDER BY n", (episode,))
             return [{"t": t, "type": type_, **json.loads(fields)} for t, type_, fields in rows]
 
     def history(self, now: float, excluding: int | None = None) -> History:
         """Relief episodes of the last week but `excluding` (a session's own), in seconds before `now`
         (wall clock), for the safety rules; sessions still running count with their length so far."""
-        with _errors(self.path, "read"):
+        with errors(self.path, "read"):
             rows = self._conn.execute("SELECT started, length_s FROM episodes WHERE relief AND started > ? "
                                       "AND id IS NOT ?", (now - WEEK_S, excluding)).fetchall()
             advised = self._conn.execute("SELECT max(advised_at) FROM episodes").fetchone()[0]
@@ -278,7 +137,7 @@ class Diary:
     def forget(self, before: float | None = None) -> int:
         """Erase every episode (or those begun before `before`), overwriting their pages; how many went."""
         where, args = ("WHERE started < ?", (before,)) if before is not None else ("", ())
-        with _errors(self.path, "written"):
+        with errors(self.path, "written"):
             self._conn.execute("PRAGMA secure_delete=ON")  # erased means gone from the file, not just unlinked
             self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -41,8 +41,12 @@ def _record(episode: Episode) -> dict[str, object]:
     return record
 
 
+_NONE_GIVEN = ("eased", "commands", "advised")  # in JSON, null when empty: nobody answered, no command, no advice
+
+
 def to_json(episodes: Sequence[Episode]) -> str:
-    return json.dumps([_record(e) for e in episodes], ensure_ascii=False, indent=1) + "\n"
+    records = [{k: None if k in _NONE_GIVEN and v == "" else v for k, v in _record(e).items()} for e in episodes]
+    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
 
 
 def from_json(text: str) -> list[Episode]:
@@ -71,7 +75,7 @@ def from_csv(text: str) -> list[Episode]:
 
 
 def _parsed(record: dict[str, object]) -> Episode:
-    r = {k: str(record[k]) for k in FIELDS}
+    r = {k: "" if record[k] is None else str(record[k]) for k in FIELDS}
     return Episode(id=int(r["id"]), started=_from_when(r["started"]), length_s=float(r["length_s"]),
                    script=r["script"], title=r["title"], muscle=r["muscle"],
                    relief=r["relief"] in ("True", "true", "1"), ended=r["ended"], step=int(r["step"]),

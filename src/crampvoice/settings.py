@@ -10,7 +10,7 @@ of its own; scripts are shared. The command line picks the profile once (`--prof
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -19,12 +19,12 @@ import platformdirs
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .core.commands import Command, clashes
-from .core.errors import SettingsError
+from .core.errors import Problem, SettingsError
 from .core.manner import DEFAULT as DEFAULT_MANNER
 from .core.manner import SCAN_BOUNDS_S, SCAN_OFFER_S, Countdown, Manner
 from .core.script import RATE_BOUNDS_WPM
 from .core.yamlnodes import MAX_FILE_BYTES, NodeReader, number, shown
-from .smallfile import read_regular
+from .smallfile import read_regular, why
 
 APP = "crampvoice"
 KEYS = ("script", "voice", "rate", "volume", "words", "input", "scan", "countdown", "brief")
@@ -58,7 +58,7 @@ def profile_path(name: str) -> Path:
     """Where the profile `name` is kept; CrampvoiceError for a name no profile can have."""
     if not PROFILE_NAME.match(name) or name == "default":
         raise SettingsError(f"'{name}' cannot be a profile name",
-                            "use lower-case letters, digits, '-' and '_', such as 'dad' or 'mum-night'")
+                            "use up to 64 lower-case letters, digits, '-' and '_', such as 'dad' or 'mum-night'")
     return profiles_dir() / f"{name}.yaml"
 
 
@@ -85,9 +85,11 @@ def selected_profile() -> str | None:
 
 
 def profile_names() -> list[str]:
-    """Every profile but the default, by name."""
+    """Every profile but the default, by name (a FIFO or folder in its place is none)."""
     folder = profiles_dir()
-    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.match(p.stem)) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if PROFILE_NAME.match(p.stem) and p.is_file())
 
 
 def settings_path() -> Path:
@@ -119,20 +121,27 @@ def load_settings(path: Path | None = None) -> Settings:
     and tags refused, so no settings file can exhaust memory or the stack.
     """
     path = path or settings_path()
+    settings, problems = check_settings(path)
+    if problems or settings is None:
+        first = problems[0]
+        raise SettingsError(f"{path}: {first.message} (line {first.line}, column {first.col})", first.hint)
+    return settings
+
+
+def check_settings(path: Path) -> tuple[Settings | None, list[Problem]]:
+    """The settings in `path` (defaults when there is no file), or None and every problem, sorted, each
+    with a hint; SettingsError when the file cannot be read at all."""
     try:
         data = read_regular(path, MAX_FILE_BYTES + 1)
     except (FileNotFoundError, NotADirectoryError):  # no file; or XDG_CONFIG_HOME is a file: no settings in it
-        return Settings()
+        return Settings(), []
     except OSError as e:
-        raise SettingsError(f"cannot read the settings file {path}: {e.strerror or e}",
+        raise SettingsError(f"cannot read the settings file {path}: {why(e)}",
                             "fix or remove that file; it holds 'key: value' lines") from None
     reader = _Reader(str(path))
     settings = reader.read(data)
-    if reader.problems or settings is None:
-        first = sorted(reader.problems)[0]
-        raise SettingsError(f"{path}: {first.message} (line {first.line}, column {first.col})",
-                            first.hint or reader.unreadable_hint)
-    return settings
+    problems = sorted(replace(p, hint=p.hint or reader.unreadable_hint) for p in reader.problems)
+    return (None, problems) if problems else (settings, [])
 
 
 class _Reader(NodeReader):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .printable import printable
+from .printable import brief, printable
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -22,7 +22,7 @@ class Problem:
         """One line, with any control character from the file escaped."""
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
         text = f"{where}: {self.severity}: {self.message}"
-        return printable(f"{text} — {self.hint}" if self.hint else text)
+        return brief(printable(f"{text} — {self.hint}" if self.hint else text))
 
 
 class CrampvoiceError(Exception):

@@ -7,6 +7,7 @@ anything printed that came from a file (`printable`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Bidirectional marks, embeddings, overrides and isolates: they reorder what is shown.
@@ -35,6 +36,18 @@ def printable(line: str) -> str:
     if not any(_escaped(c) for c in line):
         return line
     return "".join(c.encode("unicode_escape").decode("ascii") if _escaped(c) else c for c in line)
+
+
+LONGEST_WORD = 120  # a longer run of characters without a space is cut in a message
+
+
+def brief(line: str) -> str:
+    """`line` with any run of more than LONGEST_WORD characters without a space cut in its middle,
+    so that a message echoing a 10,000-letter name stays readable."""
+    if len(line) <= LONGEST_WORD:
+        return line
+    return re.sub(rf"\S{{{LONGEST_WORD + 1},}}",
+                  lambda m: f"{m[0][:LONGEST_WORD - 40]}…({len(m[0])} characters)…{m[0][-20:]}", line)
 
 
 def _escaped(char: str) -> bool:

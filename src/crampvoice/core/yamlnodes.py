@@ -200,10 +200,10 @@ def number(node: Node) -> float | None:
     return None
 
 
-def shown(value: str) -> str:
-    """A value from a file as a message quotes it: one line, at most SHOWN_CHARS characters."""
+def shown(value: str, limit: int = SHOWN_CHARS) -> str:
+    """A value from a file as a message quotes it: one line, at most `limit` characters."""
     one_line = re.sub(r"\s+", " ", value)
-    return one_line if len(one_line) <= SHOWN_CHARS else one_line[:SHOWN_CHARS - 1] + "…"
+    return one_line if len(one_line) <= limit else one_line[:limit - 1] + "…"
 
 
 def did_you_mean(word: str, allowed: tuple[str, ...]) -> str:

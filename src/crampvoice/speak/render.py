@@ -12,7 +12,7 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,6 +22,7 @@ from ..core.errors import CrampvoiceError
 from ..core.events import Say
 from ..core.script import Script
 from ..core.timeline import Moment, simulate, total_s
+from ..smallfile import whole_file, why
 from .synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
 Progress = Callable[[int, int], None]
@@ -122,26 +123,12 @@ def output_file(path: Path) -> Iterator[BinaryIO]:
         except OSError as e:
             raise _cannot_write(path, e) from None
         return
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
-        out = open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")  # noqa: SIM115 - closed below
+        with whole_file(target) as out:
+            yield out
     except OSError as e:
         raise _cannot_write(path, e) from None
-    try:
-        with out:
-            yield out
-        if mode is not None:
-            os.chmod(partial, stat.S_IMODE(mode))
-        os.replace(partial, target)
-    except BaseException as e:
-        with suppress(OSError):
-            out.close()
-        with suppress(OSError):
-            partial.unlink()
-        if isinstance(e, OSError):
-            raise _cannot_write(path, e) from None
-        raise
 
 
 def _cannot_write(path: Path, e: OSError) -> CrampvoiceError:
-    return CrampvoiceError(f"cannot write {path} ({e.strerror or e})", WRITE_HINT)
+    return CrampvoiceError(f"cannot write {path} ({why(e)})", WRITE_HINT)
