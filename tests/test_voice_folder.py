@@ -180,3 +180,18 @@ def test_recognize_names_the_closest_phrase_as_closest_not_as_what_was_heard() -
     other, taken = map(json.loads, done.stdout.splitlines())
     assert (other["command"], other["text"]) == (None, None) and other["closest"] in (None, "seven")
     assert (taken["command"], taken["text"], taken["closest"]) == ("next", "seven", None)
+
+
+def test_words_unheard_lists_a_fifo_or_a_broken_clip_without_opening_it_and_keeps_a_guess_whole() -> None:
+    from crampvoice.audio import Audio
+    from crampvoice.listen import unheard
+
+    kept = unheard.keep(Audio(bytes(3200), 16000), "café")
+    folder = kept.parent
+    os.mkfifo(folder / "20261123-021502-1-okay.wav")
+    (folder / "20261123-021503-1-next.wav").write_text("not audio")
+    done = crampvoice("words", "unheard")  # a FIFO opened would wait for ever: the timeout would fail it
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "0.1 s  closest: 'café'" in lines[0]
+    assert sum(" 0.0 s  closest: " in line for line in lines) == 2

@@ -10,13 +10,13 @@ are deleted as new ones come, and `crampvoice words unheard --clear` deletes the
 from __future__ import annotations
 
 import datetime
-import wave
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio import Audio, read_wav, write_wav
 from ..settings import person_dir
-from .takes import folder_name
+from .takes import folder_name, word_of
 
 KEEP = 20
 
@@ -56,8 +56,10 @@ def clips(root: Path | None = None) -> list[Clip]:
         if named is None:
             continue
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise ValueError("not a file")  # a FIFO would wait for ever
             seconds = read_wav(path).duration_s
-        except (OSError, EOFError, ValueError, wave.Error):
+        except (OSError, ValueError):
             seconds = 0.0  # unreadable: listed all the same, so it can be found and deleted
         heard_at, number, guess = named
         found.append((heard_at, number, Clip(path, heard_at, guess, seconds)))
@@ -76,6 +78,7 @@ def _named(path: Path) -> tuple[datetime.datetime, int, str] | None:
     """When, which of that second, and the guess, from a name `keep` gave; None for any other name."""
     day, time, number, *guess = [*path.stem.split("-"), "", ""]
     try:
-        return datetime.datetime.strptime(f"{day}-{time}", "%Y%m%d-%H%M%S"), int(number), " ".join(guess).strip()
+        return (datetime.datetime.strptime(f"{day}-{time}", "%Y%m%d-%H%M%S"), int(number),
+                word_of("-".join(guess)).strip())
     except ValueError:
         return None
