@@ -22,11 +22,14 @@ pytestmark = pytest.mark.slow
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 NEXT_STEP = Path(__file__).parent / "data" / "corpus" / "next-step_clean.wav"
 
+# A first step with no hold, so that the notes are said after it and its hold is quiet: while
+# crampvoice speaks it does not listen (as during the notes in a first hold).
 LONG_HOLD = """\
 crampvoice: 1
 title: Long hold
 safety: [Get help if it lasts.]
 steps:
+  - say: Sit down.
   - massage: Rub the calf.
     hold: 60
   - say: Sip some water.
