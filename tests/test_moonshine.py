@@ -4,6 +4,10 @@ voices (tests/data/human, credited in its README and manifest)."""
 from __future__ import annotations
 
 import csv
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,7 @@ SIX_FOR_NEXT = Vocabulary({Command.NEXT: ("six",)})
     ("Stop.", Command.STOP), ("Go back!", Command.BACK), ("Stop, stop.", Command.STOP),
     ("next next next", Command.NEXT), ("go back, go back", Command.BACK), ("Uh, next.", Command.NEXT),
     ("Um... pause, please.", Command.PAUSE), ("Pause please please", Command.PAUSE), ("please help", Command.HELP),
-    ("What can I say?", Command.HELP), ("Wake-up.", Command.WAKE),
+    ("What can I say?", Command.HELP), ("Backwards.", Command.BACK), ("Wake-up.", Command.WAKE),
     ("I can't stop now.", None), ("stop stop stop stop", None), ("next back", None), ("Uh.", None),
     ("", None), ("Please.", None), ("Go to the shop.", None), ("Seven.", None),
 ])
@@ -129,12 +133,40 @@ def test_a_command_not_expected_now_or_taught_in_the_persons_voice_is_not_acted_
 
 
 @pytest.mark.slow
-def test_moonshine_decides_and_the_fallback_only_hears_what_it_makes_nothing_of(model: MoonshineModel) -> None:
-    fallback = _Fixed(Heard(Command.NEXT, "next", 0.9))
-    general = GeneralRecognizer(MoonshineRecognizer(Vocabulary(), model), fallback)
+def test_once_loaded_moonshine_decides_and_the_fallback_hears_only_what_it_makes_nothing_of_if_asked(
+        model: MoonshineModel) -> None:
     sentence = read_audio(HUMAN / "mycroft_precise__notww_a_cheddar_block_1c54f75b.wav")
-    assert heard(sentence, general) is None and fallback.ended == 0  # words, none a command: no second chance
     room = Audio(np.random.default_rng(0).normal(0, 3, 16000).astype("<i2").tobytes(), 16000)
-    general.begin()
-    general.feed(room.pcm)
-    assert general.end().command is Command.NEXT and general.last_by == "fallback"
+    for when_nothing in (False, True):
+        fallback = _Fixed(Heard(Command.NEXT, "next", 0.9))
+        general = GeneralRecognizer(MoonshineRecognizer(Vocabulary(), model), fallback, when_nothing=when_nothing)
+        assert heard(sentence, general) is None and fallback.ended == 0  # words, none a command: no second chance
+        general.begin()
+        general.feed(room.pcm)
+        assert (general.end().command is Command.NEXT) is when_nothing
+        assert general.last_by == ("fallback" if when_nothing else "moonshine")
+
+
+WITHOUT_MOONSHINE = """
+import sys
+sys.modules["moonshine_cpp"] = None  # as on a machine it has no wheel for: importing it fails
+from crampvoice.cli import main
+from crampvoice.listen.hearing import hears_with
+print(hears_with(), flush=True)
+sys.exit(main(["recognize", "--json", *sys.argv[1:]]))
+"""
+
+
+@pytest.mark.slow
+def test_without_moonshine_pocketsphinx_hears_and_says_so(tmp_path: Path) -> None:
+    files = [HUMAN / r["file"] for r in rows()]
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}  # nothing taught
+    done = subprocess.run([sys.executable, "-c", WITHOUT_MOONSHINE, *map(str, files)], capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    said, *lines = done.stdout.splitlines()
+    assert said.startswith("pocketsphinx, checked by the verifier, hears any voice: Moonshine cannot be used here")
+    got = {Path(str(r["file"])).name: r["command"] for r in map(json.loads, lines)}
+    expected = {r["file"]: r["command"] or None for r in rows()}  # as tests/test_listen.py expects of it ...
+    expected["speech_commands_v002__go_c22d3f18_nohash_0.wav"] = None  # ... but for the "go" only Moonshine hears
+    assert got == expected

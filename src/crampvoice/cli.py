@@ -396,7 +396,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from .listen.hearing import recognizer_for
     from .listen.stream import recognize
 
-    recognizer, _ = recognizer_for(Vocabulary(load_settings().words))
+    recognizer, _ = recognizer_for(Vocabulary(load_settings().words), wait_s=None)  # a file is heard alike every time
     failed = False
     for name in args.files:
         try:

@@ -4,7 +4,8 @@ A general speech recogniser (listen/moonshine.py) writes down whatever it hears:
 "Uh, next.", "stop stop", "7". An utterance is a command only when all of it names one
 phrase of the vocabulary (the defaults and the person's own `words:`), after:
 
-- case and punctuation are dropped, and digits spelled out ("7" -> "seven");
+- case and punctuation are dropped, digits spelled out ("7" -> "seven"), and a word written
+  two ways taken as the one in the table ("backwards" -> "backward");
 - fillers are dropped ("uh", "um", "please", ...), unless the phrase itself has them
   ("pause please" stays a phrase of its own);
 - a phrase said over again ("stop stop", "go back go back") counts once.
@@ -20,6 +21,7 @@ from .phrases import number
 
 FILLERS = frozenset({"uh", "uhh", "um", "umm", "uhm", "er", "erm", "ah", "ahh", "hm", "hmm", "mm", "oh", "please",
                      "okay", "ok", "so", "well", "now"})
+SAID_AS = {"backwards": "backward", "forwards": "forward"}  # one word, written either way
 MAX_REPEATS = 3  # "stop stop stop" is one stop; more is not a command but chatter
 
 
@@ -27,7 +29,8 @@ def words_of(transcript: str) -> list[str]:
     """The transcript's words, lower case, no punctuation, digits spelled out."""
     out: list[str] = []
     for word in normalise(transcript.replace("-", " ")).split():
-        out += number(int(word)).replace("-", " ").split() if word.isdigit() and len(word) <= 3 else [word]
+        out += number(int(word)).replace("-", " ").split() if word.isdigit() and len(word) <= 3 \
+            else [SAID_AS.get(word, word)]
     return out
 
 
