@@ -15,7 +15,7 @@ from crampvoice.listen.stream import recognize
 from crampvoice.listen.verifier import VerifiedRecognizer
 
 from . import pulse as pa
-from .test_listen_live import LONG_HOLD, said_during_a_hold
+from .test_listen_live import moved_on_by_next
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +37,4 @@ def test_go_said_by_a_voice_never_taught_moves_the_session_on(server: dict[str, 
     decided = recognize(read_audio(GO), VerifiedRecognizer(Vocabulary()))
     assert decided is None or decided.heard.command is None  # what pocketsphinx and the verifier alone make of it
     env = {**server, "XDG_DATA_HOME": str(own_dirs / "data"), "XDG_CONFIG_HOME": str(own_dirs / "config")}
-    script = tmp_path / "hold.yaml"
-    script.write_text(LONG_HOLD)
-    seen, err = said_during_a_hold(env, script, [GO] * 3)
-    commands = [e for e in seen if e["type"] == "command"]
-    assert commands and commands[0]["command"] == "next" and commands[0]["by"] == "voice", err
-    hold = next(e for e in seen if e["type"] == "hold_start")
-    assert float(str(commands[0]["t"])) - float(str(hold["t"])) < 15  # not the 60 s hold
-    assert seen[-1]["reason"] == "completed"
+    moved_on_by_next(env, tmp_path, GO)

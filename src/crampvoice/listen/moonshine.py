@@ -34,6 +34,7 @@ import numpy.typing as npt
 from ..core.commands import Command, Vocabulary
 from ..core.errors import DeviceError
 from ..core.transcript import command_in, words_of
+from .personal import spoken_span
 from .recognizer import Heard, Recognizer
 
 SAMPLE_RATE_HZ = 16000
@@ -143,6 +144,12 @@ class MoonshineRecognizer:
     cut off short, Moonshine heard 4 fewer of 74 of speech-dev's commands ("Stop" as nothing, "Go"
     as "God"); padded, the same 75 of 83 utterances as whole ones, its work begun p50 270 ms
     sooner (30 and 100 are the first values tried; 20 and 25 dB heard 74 and 76).
+
+    Where it makes out nothing (it returns nothing for some one-second isolated words), the
+    utterance is transcribed once more cut to its voice, without the quiet around it: of the
+    utterances cut from speech-dev, 76 of its 85 commands heard instead of 75, still none of its
+    102 other clips taken; of personal-dev's digits, 108 of 150 written down instead of 98.
+    Cut so every time, it heard 71 of the 85.
     """
 
     follows_room = False  # as pocketsphinx and the verifier beside it (GeneralRecognizer)
@@ -185,8 +192,10 @@ class MoonshineRecognizer:
         if not samples.any() or not self.model.usable:  # nothing, or no model (yet): nothing heard
             return Heard(None, "", 0.0)
         started = time.perf_counter()
-        self.last_transcript = self._guess.result() if self._guess is not None else self.model.transcribe(samples)
-        self.last_wait_s = time.perf_counter() - started
+        said = self._guess.result() if self._guess is not None else self.model.transcribe(samples)
+        if not words_of(said):  # nothing made out: once more, the voice alone (personal.spoken_span)
+            said = self.model.transcribe(spoken_span(samples))
+        self.last_transcript, self.last_wait_s = said, time.perf_counter() - started
         return self.heard(self.last_transcript)
 
     def heard(self, transcript: str) -> Heard:
