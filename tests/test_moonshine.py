@@ -81,6 +81,26 @@ def test_before_the_model_has_loaded_the_fallback_hears_at_once() -> None:
     assert general.end().command is Command.NEXT and general.last_by == "fallback"
 
 
+class _Refusing(MoonshineModel):
+    """A loaded model that must not be asked anything."""
+
+    @property
+    def usable(self) -> bool:
+        return True
+
+    def transcribe(self, samples: object) -> str:
+        raise AssertionError("transcribed")
+
+
+def test_with_every_phrase_heard_in_the_persons_voice_moonshine_transcribes_nothing() -> None:
+    everything = frozenset(p for phrases in Vocabulary().phrases.values() for p in phrases)
+    recognizer = MoonshineRecognizer(Vocabulary(), _Refusing(), skip=everything)
+    recognizer.begin()
+    for level in [3000] * 20 + [0] * 20:  # a word, then the quiet a guess would start in
+        recognizer.feed(np.full(320, level, "<i2").tobytes())
+    assert recognizer.end() == Heard(None, "", 0.0)
+
+
 @pytest.fixture(scope="module")
 def model() -> MoonshineModel:
     if (why := import_error()) is not None:
