@@ -144,6 +144,13 @@ def test_a_word_said_twice_is_one_command_and_a_persons_own_word_is_heard(model:
 
 
 @pytest.mark.slow
+def test_doctor_says_moonshine_hears(model: MoonshineModel) -> None:
+    from crampvoice.listen.hearing import hears_with
+
+    assert hears_with().startswith("Moonshine (English base model) hears any voice, loaded in ")
+
+
+@pytest.mark.slow
 def test_a_command_not_expected_now_or_taught_in_the_persons_voice_is_not_acted_on(model: MoonshineModel) -> None:
     stop = read_audio(HUMAN / "speech_commands_v002__stop_4f8ef132_nohash_0.wav")
     answers = MoonshineRecognizer(Vocabulary(), model)

@@ -27,7 +27,7 @@ from ..core.commands import Command, Vocabulary, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
-from .moonshine import GeneralRecognizer, MoonshineRecognizer, import_error
+from .moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer, import_error
 from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives, spoken_span
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer, Tuning
@@ -96,10 +96,15 @@ def general_recognizer(vocabulary: Vocabulary, skip: frozenset[str] = frozenset(
 
 
 def hears_with() -> str:
-    """Which recogniser hears a voice never taught, on this machine, in words for `doctor`."""
+    """Which recogniser hears a voice never taught, on this machine, in words for `doctor`
+    (Moonshine loaded to tell: it waits for the load)."""
     why = import_error()
     if why is None:
-        return "Moonshine (English base model) hears any voice, pocketsphinx where it makes out nothing"
+        model = MoonshineModel.shared()
+        if model.wait():
+            return (f"Moonshine (English base model) hears any voice, loaded in {model.load_s:.1f} s; "
+                    "pocketsphinx and the verifier until it has loaded")
+        why = model.error
     return (f"pocketsphinx, checked by the verifier, hears any voice: Moonshine cannot be used here ({why}; "
             "moonshine_cpp has wheels for x86-64 Linux and arm64 macOS only)")
 
