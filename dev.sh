@@ -10,6 +10,7 @@
 #   ./dev.sh bench live      CPU while listening live, in silence and with talk, each way of hearing
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
 #   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
+#   ./dev.sh bench general   the general recogniser (Moonshine, else pocketsphinx + verifier) beside today's
 #   ./dev.sh bench diary     writing events and reading a 10 000-episode diary, beside JSONL event logs
 #   ./dev.sh bank            makes the personal recogniser's negatives (src/crampvoice/listen/negatives.npz)
 #   ./dev.sh verifier        trains the out-of-the-box verifier (src/crampvoice/listen/verifier.npz)
@@ -121,7 +122,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|diary|verify|live|embed|decide) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|diary|verify|live|embed|decide|general) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
@@ -143,7 +144,7 @@ case "$task" in
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|load] | bank | verifier | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|load] | bank | verifier | lint"
     exit 2
     ;;
 esac

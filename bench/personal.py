@@ -53,6 +53,7 @@ from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
+from crampvoice.listen.moonshine import MoonshineModel  # noqa: E402
 from crampvoice.listen.personal import PersonalModel, PersonalRecognizer  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
@@ -200,7 +201,7 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
     order = {int(d): rng.permutation(50) for d in taught}
     model = teach(run, speaker, taught, order, k, more=more)
     heard_from = k + MORE if more else k
-    personal = personal_recognizer(model, run.embedder)
+    personal = personal_recognizer(model, run.embedder, run.args.second)
     hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
     for d, command in zip(taught, COMMANDS, strict=True):
         for t in order[int(d)][heard_from:]:
@@ -294,6 +295,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
     parser.add_argument("--speakers", nargs="+", default=list(SPEAKERS), choices=SPEAKERS)
+    parser.add_argument("--second", choices=("pocketsphinx", "moonshine"), default="pocketsphinx",
+                        help="the second opinion on a word just outside its gate")
     parser.add_argument("--baseline-takes", type=int, default=8, help="takes of each digit the baselines hear")
     args = parser.parse_args()
     if not (args.data / "audio").is_dir():
@@ -301,6 +304,8 @@ def main() -> None:
     others = speech_dev(args.speech)
     noises = [a for kind, _, a in others if kind == "noise"] or [Audio(np.random.default_rng(1).normal(
         0, 300, 16000 * 5).astype("<i2").tobytes(), 16000)]
+    if args.second == "moonshine" and not MoonshineModel.shared().wait():
+        sys.exit(f"Moonshine cannot be loaded here: {MoonshineModel.shared().error}")
     run = Run(args, others, noises, Embedder())
     for k in args.takes:
         for speaker in args.speakers:

@@ -45,7 +45,7 @@ def test_a_profiles_words_reach_the_recogniser_and_the_usual_words_still_work(ow
     crampvoice("profile", "new", "dad")
     profile(own_dirs, "dad").write_text("words:\n  next: [stuff]\n")
     heard = crampvoice("recognize", "--json", "--profile", "dad", str(CORPUS / "stuff_clean.wav"),
-                       str(CORPUS / "next-step_clean.wav"))
+                       str(CORPUS / "next_clean.wav"))  # espeak's "next step" Moonshine hears as other words
     assert heard.returncode == 0, heard.stderr
     assert [line.split('"command": ')[1].split(",")[0] for line in heard.stdout.splitlines()] == ['"next"', '"next"']
     default = crampvoice("recognize", "--json", str(CORPUS / "stuff_clean.wav"))

@@ -413,7 +413,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from .listen.hearing import recognizer_for
     from .listen.stream import recognize
 
-    recognizer, notes = recognizer_for(Vocabulary(load_settings().words))
+    # wait_s=None: a file is heard alike every time, never before Moonshine has loaded
+    recognizer, notes = recognizer_for(Vocabulary(load_settings().words), wait_s=None)
     for note in notes:  # on standard error: standard output is one line a file
         print(printable(note), file=sys.stderr)
     failed = False

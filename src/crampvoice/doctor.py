@@ -32,12 +32,13 @@ def check_output() -> str:
 def check_recognizer() -> str:
     from .core.commands import Vocabulary
     from .listen.embedding import Embedder
-    from .listen.hearing import build_from_takes
+    from .listen.hearing import build_from_takes, hears_with
     from .listen.sphinx import SphinxRecognizer
 
     recognizer = SphinxRecognizer(Vocabulary())
     Embedder()  # the personal recogniser's front end loads
-    return (f"pocketsphinx en-us, listening for {len(recognizer.phrases())} phrases; the speech embedding loads. "
+    return (f"{hears_with()}. pocketsphinx en-us, listening for {len(recognizer.phrases())} phrases; "
+            "the speech embedding loads. "
             f"{build_from_takes().summary}")
 
 

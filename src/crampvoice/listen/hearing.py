@@ -1,4 +1,4 @@
-"""Which recogniser hears the person: their own voice for what they taught, pocketsphinx for the rest.
+"""Which recogniser hears the person: their own voice for what they taught, the general one for the rest.
 
 `run` and `recognize` both hear through `recognizer_for`, so a file is heard exactly as the
 microphone would be. The personal model is built from the takes in seconds and kept beside
@@ -28,6 +28,7 @@ from ..core.commands import Command, Vocabulary, kept_for, normalise
 from ..core.errors import SettingsError
 from . import takes
 from .embedding import Embedder, Floats
+from .moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer, import_error
 from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples, embed_take, negatives, spoken_span
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer, Tuning
@@ -92,26 +93,58 @@ def _with(summary: str, passed_over: str | None) -> str:
     return f"{summary} {passed_over}" if passed_over else summary
 
 
-def recognizer_for(vocabulary: Vocabulary, root: Path | None = None) -> tuple[Recognizer, list[str]]:
-    """What `run` and `recognize` hear with, and what to tell the person about it. Untaught, it is
-    pocketsphinx checked by the verifier (verifier.py); taught, `Combined` (`is_personal` tells which)."""
+def recognizer_for(vocabulary: Vocabulary, root: Path | None = None,
+                   wait_s: float | None = 0.0) -> tuple[Recognizer, list[str]]:
+    """What `run` and `recognize` hear with, and what to tell the person about it. Untaught, the
+    general recogniser (`general_recognizer`); taught, `Combined` (`is_personal` tells which).
+    `wait_s`: how long an utterance may wait for Moonshine still loading (moonshine.py)."""
     built = build_from_takes(root)
     if built.model is None:
-        general = VerifiedRecognizer(vocabulary)  # pocketsphinx proposes, the embedding's verifier decides
-        return general, [*_unknown(general.general), *([built.passed_over] if built.passed_over else [])]
-    combined = Combined.for_person(personal_recognizer(built.model), vocabulary)
-    return combined, [*_unknown(combined.general.general), built.summary]
+        general, notes = general_recognizer(vocabulary, wait_s=wait_s)
+        return general, [*notes, *([built.passed_over] if built.passed_over else [])]
+    personal = personal_recognizer(built.model)
+    general, notes = general_recognizer(vocabulary, Combined.heard_by(personal, vocabulary), wait_s)
+    return Combined(personal, general), [*notes, built.summary]
 
 
-def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None) -> PersonalRecognizer:
+def general_recognizer(vocabulary: Vocabulary, skip: frozenset[str] = frozenset(),
+                       wait_s: float | None = 0.0) -> tuple[Recognizer, list[str]]:
+    """What hears a voice never taught: Moonshine, with pocketsphinx checked by the verifier where
+    it makes out nothing and until it has loaded; pocketsphinx and the verifier alone where
+    moonshine_cpp is not installed (no wheel for aarch64 Linux). And what to tell the person."""
+    verified = VerifiedRecognizer(vocabulary, skip=skip)  # pocketsphinx proposes, the embedding's verifier decides
+    if import_error() is not None:
+        return verified, _unknown(verified.general)
+    return GeneralRecognizer(MoonshineRecognizer(vocabulary, skip=skip), verified, wait_s), []
+
+
+def hears_with() -> str:
+    """Which recogniser hears a voice never taught, on this machine, in words for `doctor`
+    (Moonshine loaded to tell: it waits for the load)."""
+    why = import_error()
+    if why is None:
+        model = MoonshineModel.shared()
+        if model.wait():
+            return (f"Moonshine (English base model) hears any voice, loaded in {model.load_s:.1f} s; "
+                    "pocketsphinx and the verifier until it has loaded")
+        why = model.error
+    return (f"pocketsphinx, checked by the verifier, hears any voice: Moonshine cannot be used here ({why}; "
+            "moonshine_cpp has wheels for x86-64 Linux and arm64 macOS only)")
+
+
+def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None,
+                        second: str = "pocketsphinx") -> PersonalRecognizer:
     """The person's model, with a second opinion on a word it is near to acting on
-    (`personal.NEAR`): pocketsphinx, listening for the person's taught words and nothing else,
-    must hear that very word, however unsure of it. A word it has no pronunciation of gets none."""
+    (`personal.NEAR`): `second` ("pocketsphinx" or "moonshine"), listening for the person's taught
+    words and nothing else, must hear that very word (pocketsphinx however unsure of it; a word it
+    has no pronunciation of gets none). Moonshine was measured as the second opinion too (bench
+    personal --second moonshine)."""
     taught = {label.word for label in model.labels}
     words = Vocabulary({c: tuple(label.word for label in model.labels if label.command is c) for c in Command})
     others = frozenset(p for phrases in Vocabulary().phrases.values() for p in phrases if p not in taught)
-    second = SphinxRecognizer(words, Tuning(min_confidence=0.0), skip=others)
-    return PersonalRecognizer(model, embedder or Embedder(), second)
+    opinion: Recognizer = MoonshineRecognizer(words, skip=others) if second == "moonshine" \
+        else SphinxRecognizer(words, Tuning(min_confidence=0.0), skip=others)
+    return PersonalRecognizer(model, embedder or Embedder(), opinion)
 
 
 def is_personal(recognizer: Recognizer) -> bool:
@@ -121,7 +154,7 @@ def is_personal(recognizer: Recognizer) -> bool:
 
 class Combined:
     """The person's own voice for the commands they taught; for the rest, what hears before any
-    teaching (pocketsphinx, checked by the verifier).
+    teaching (`general_recognizer`).
 
     A taught command is heard in the person's voice only, every phrase of it: pocketsphinx
     listening for "next" beside a person's taught "next" doubled the false accepts on their
@@ -131,12 +164,16 @@ class Combined:
     follows_room = True  # as the person's voice is heard, and its takes were cut
 
     @classmethod
-    def for_person(cls, personal: PersonalRecognizer, vocabulary: Vocabulary) -> Combined:
-        taught = {label.command for label in personal.model.labels}
-        skip = {p for c in taught for p in vocabulary.phrases[c]} | {normalise(w) for w in personal.words()}
-        return cls(personal, VerifiedRecognizer(vocabulary, skip=frozenset(skip)))
+    def for_person(cls, personal: PersonalRecognizer, vocabulary: Vocabulary, wait_s: float | None = 0.0) -> Combined:
+        return cls(personal, general_recognizer(vocabulary, cls.heard_by(personal, vocabulary), wait_s)[0])
 
-    def __init__(self, personal: Recognizer, general: VerifiedRecognizer) -> None:
+    @staticmethod
+    def heard_by(personal: PersonalRecognizer, vocabulary: Vocabulary) -> frozenset[str]:
+        """The phrases heard in the person's voice only: every phrase of a taught command, and their words."""
+        taught = {label.command for label in personal.model.labels}
+        return frozenset({p for c in taught for p in vocabulary.phrases[c]} | {normalise(w) for w in personal.words()})
+
+    def __init__(self, personal: Recognizer, general: Recognizer) -> None:
         self.general = general
         self._both: tuple[Recognizer, Recognizer] = (personal, general)
 
