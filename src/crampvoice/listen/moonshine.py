@@ -19,6 +19,7 @@ session's own threads.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import math
 import threading
@@ -40,6 +41,7 @@ from .recognizer import Heard, Recognizer
 SAMPLE_RATE_HZ = 16000
 BASE = 1  # moonshine_cpp's MOONSHINE_MODEL_TYPE_BASE
 WARM_UP_S = 1.0  # of quiet noise transcribed once after loading
+EXIT_WAIT_S = 30.0  # at most, for a load under way when the process ends
 QUIET_DB, QUIET_MS = 30.0, 100  # an utterance's end is guessed after this long this far under its loudest ...
 GUESS_PAD_MS = 300  # ... and what came before transcribed with this much digital silence after it
 
@@ -80,6 +82,9 @@ class MoonshineModel:
             if cls._shared is None:
                 cls._shared = cls()
                 threading.Thread(target=cls._shared.load, name="moonshine-load", daemon=True).start()
+                # A process that ends while the model loads is aborted by ONNX Runtime (SIGABRT, its
+                # globals torn down under the loading thread): the exit waits for the load instead.
+                atexit.register(cls._shared._ready.wait, EXIT_WAIT_S)
             return cls._shared
 
     def load(self) -> None:
