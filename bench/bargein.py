@@ -1,28 +1,32 @@
 """Barge-in, measured offline: real people's "stop" said over the program's own speech.
 
-    python bench/bargein.py [--speech DIR] [--delay-ms 60] [--drift-ppm 200] [--only NAME ...]
+    ./dev.sh bench bargein [--speech DIR] [--personal DIR] [--delay-ms 60] [--drift-ppm 200]
+                           [--person-db 0] [--seed 1] [--only PART-OF-A-ROW'S-NAME ...]
 
 The program's own speech is every distinct sentence of the bundled scripts, synthesised with
 the project's synthesiser (espeak-ng through pyttsx3) and strung together with the player's
 0.35 s breath. It is "played" through a simulated room: a delay, a clock drift (the speaker's
 clock against the microphone's, resampled), a loudspeaker's band and soft clipping, and a short
-reverberation. Real people's "stop" (speech-dev, 17 speakers, each at two moments) are mixed
-into what the microphone hears at the echo's level (equal active-speech RMS), always where the
-program is speaking. Each way of listening then hears the whole stream through the project's
-own streaming path (`listen.stream.Listener`, the recogniser from `hearing.recognizer_for`,
-untaught), listening while speaking only for the commands that matter then (stop, pause,
-emergency, repeat, louder, quieter).
+reverberation. Real people's words are mixed into what the microphone hears at the echo's level
+(equal active-speech RMS; `--person-db` louder), always inside a sentence: untaught, speech-dev's
+"stop" (17 speakers, each at two moments); taught, personal-dev's three people, each with "seven"
+taught as stop and "three" as pause from three takes, six other takes of each said over it.
+Each way of listening then hears the whole stream through the project's own streaming path
+(`listen.stream.Listener`, the recogniser from `hearing.recognizer_for`), listening while
+speaking only for the commands that matter then (stop, pause, emergency, repeat, louder,
+quieter).
 
-- caught: a "stop" decided from the word's start to 1 s after its end;
-- self-triggered: any command decided elsewhere in that stream, and over the own speech alone
-  (the same stream, nobody speaking);
+- caught: the word's command decided from the word's start to 1 s after its end;
+- commands elsewhere: any command decided outside those windows, and over the own speech alone
+  (the same stream, nobody speaking: the self-triggered count);
 - echo left: the own speech alone after the canceller, against before it (dB, active frames);
 - CPU: the canceller's compute a second of audio.
 
 Half-duplex (today: nothing heard while it speaks and 0.4 s after) is the baseline in the same
 run. Cancellers: WebRTC's AEC3 (the `livekit` wheel's AudioProcessingModule, when installed:
 not a dependency) and SpeexDSP's (libspeexdsp through ctypes, with and without its residual
-echo suppression), each given the exact samples played as the reference.
+echo suppression, and with a guard), each given as the reference the exact samples played or
+the speaker's monitor read on the microphone's clock (the drift in it).
 """
 
 from __future__ import annotations
@@ -244,6 +248,7 @@ class Stage:
     echo: Floats
     mask: np.ndarray
     seed: int
+    person_db: float = 0.0  # the people's words over the echo's level
 
 
 def line(name: str, way: Way, groups: Sequence[tuple[list[Word], Path | None]], stage: Stage) -> None:
@@ -252,7 +257,7 @@ def line(name: str, way: Way, groups: Sequence[tuple[list[Word], Path | None]], 
     total = Row(name)
     rng = np.random.default_rng(seed)
     for words, root in groups:
-        near, trials = place(words, spans, active_rms(echo), len(x), rng=rng)
+        near, trials = place(words, spans, active_rms(echo) * 10 ** (stage.person_db / 20), len(x), rng=rng)
         heard = np.zeros(len(x)) if "ceiling" in name else echo
         try:
             row = measure(name, way, heard, near, trials=trials, mask=mask, root=root)
@@ -276,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay-ms", type=float, default=60.0)
     parser.add_argument("--drift-ppm", type=float, default=200.0)
     parser.add_argument("--personal", type=Path, default=Path("/work/shared/personal-dev"))
+    parser.add_argument("--person-db", type=float, default=0.0, help="the people's words this much over the echo")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
@@ -310,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| way | caught | commands elsewhere: with the words / speech alone | echo left | CPU |")
     print("|---|---|---|---|---|")
     untaught = [(stops(args.speech), None)]
-    stage = Stage(x, spans, echo, mask, args.seed)
+    stage = Stage(x, spans, echo, mask, args.seed, args.person_db)
     for name, way in ways.items():
         if not args.only or any(o.lower() in name.lower() for o in args.only):
             line(f"untaught, speech-dev's 'stop': {name}", way, untaught, stage)
