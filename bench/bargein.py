@@ -261,7 +261,7 @@ def line(name: str, way: Way, groups: Sequence[tuple[list[Word], Path | None]], 
         heard = np.zeros(len(x)) if "ceiling" in name else echo
         try:
             row = measure(name, way, heard, near, trials=trials, mask=mask, root=root)
-        except ImportError as e:
+        except (ImportError, OSError) as e:  # no livekit wheel, no libspeexdsp
             print(f"| {name} | not installed ({e}) | | | |", flush=True)
             return
         total.caught += row.caught

@@ -86,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     echo = room(x, args.delay_ms, args.drift_ppm, rng) + rng.standard_normal(len(x)) * 3.0
     monitor = np.interp(np.arange(len(x)) * (1 + args.drift_ppm * 1e-6) - delay + 0.04 * RATE,
                         np.arange(len(x)), x, left=0.0, right=0.0)
-    alone, cpu = cancelled(echo, monitor, Aec3(40))
+    try:
+        alone, cpu = cancelled(echo, monitor, Aec3(40))
+    except ImportError as e:
+        print(f"bench interrupt needs the livekit wheel, which crampvoice does not depend on ({e}): "
+              "pip install livekit into a scratch virtual environment with crampvoice, and run it there")
+        return 1
     minutes = len(x) / RATE / 60
     with tempfile.TemporaryDirectory() as folder:
         groups: list[tuple[str, list[Word], Path | None]] = [
