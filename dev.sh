@@ -11,6 +11,8 @@
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
 #   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
 #   ./dev.sh bench general   the general recogniser (Moonshine, else pocketsphinx + verifier) beside today's
+#   ./dev.sh bench bargein   'stop' said over its own speech, through each echo canceller (libspeexdsp1; livekit optional)
+#   ./dev.sh bench interrupt stop speaking when a voice not its own is heard over it, then hear the word
 #   ./dev.sh bench diary     writing events and reading a 10 000-episode diary, beside JSONL event logs
 #   ./dev.sh bank            makes the personal recogniser's negatives (src/crampvoice/listen/negatives.npz)
 #   ./dev.sh verifier        trains the out-of-the-box verifier (src/crampvoice/listen/verifier.npz)
@@ -122,7 +124,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|diary|verify|live|embed|decide|general) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
@@ -144,7 +146,7 @@ case "$task" in
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|load] | bank | verifier | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|interrupt|load] | bank | verifier | lint"
     exit 2
     ;;
 esac

@@ -269,6 +269,7 @@ def test_voices_and_doctor(pulse: dict[str, str], tmp_path: Path) -> None:
     assert ok.returncode == 0 and "ok       audio output" in ok.stdout
     # the default microphone is read the cheap way, PulseAudio's own client, not PortAudio's ALSA route
     assert "ok       microphone: the default is read through PulseAudio's own client" in ok.stdout
+    assert "half-duplex: not heard while it speaks" in ok.stdout  # barge-in's mode (issue 32)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": f"unix:{tmp_path}/none"}
     bad = subprocess.run([*CRAMPVOICE, "doctor"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1

@@ -56,7 +56,12 @@ def check_microphone() -> str:
         raise monitor
     devices = [d for d in input_devices() if not d.monitor]
     return (f"the default is read through {capture.route}; {len(devices)} input device(s) for --mic "
-            "('crampvoice devices')")
+            f"('crampvoice devices'); {LISTENING_WHILE_SPEAKING}")
+
+
+# Which mode listening is in while the program speaks (issue 32: no echo canceller measured well
+# enough to hear a person over its speech; docs/benchmarks.md, "Barge-in").
+LISTENING_WHILE_SPEAKING = "half-duplex: not heard while it speaks (the keys are)"
 
 
 # What still works while a device does not: said once, after the checks, by `doctor` and `devices`.
