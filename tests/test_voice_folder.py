@@ -195,3 +195,12 @@ def test_words_unheard_lists_a_fifo_or_a_broken_clip_without_opening_it_and_keep
     lines = done.stdout.splitlines()
     assert "0.1 s  closest: 'café'" in lines[0]
     assert sum(" 0.0 s  closest: " in line for line in lines) == 2
+
+
+def test_words_add_as_the_first_thing_done_makes_the_data_folder_private() -> None:
+    import stat
+
+    teach_seven()
+    data = Path(os.environ["XDG_DATA_HOME"]) / "crampvoice"
+    for folder in (data, data / "voice", data / "voice" / "next", data / "voice" / "next" / "seven"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

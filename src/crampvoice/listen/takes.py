@@ -24,7 +24,8 @@ from ..core.commands import Command, normalise
 from ..core.errors import SettingsError
 from ..core.phrases import count
 from ..core.printable import printable
-from ..settings import person_dir
+from ..settings import data_dir, person_dir
+from ..smallfile import private_folder
 from .endpoint import Endpointer, Timing, webrtc_vad
 from .personal import PersonalRecognizer
 from .stream import longest_utterance
@@ -163,7 +164,7 @@ def add(audio: Audio, command: Command | None, word: str, root: Path | None = No
     folder = (root or voice_dir()) / (command.value if command is not None else OTHER) / name
     part: Path | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder, data_dir())  # recordings of a person's voice: theirs alone, as the diary
         fd, part_name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
         os.close(fd)
         part = Path(part_name)

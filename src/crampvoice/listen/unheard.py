@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..audio import Audio, read_wav, write_wav
-from ..settings import person_dir
+from ..settings import data_dir, person_dir
+from ..smallfile import private_folder
 from .takes import folder_name, word_of
 
 KEEP = 20
@@ -36,7 +37,7 @@ class Clip:
 def keep(utterance: Audio, guess: str, root: Path | None = None) -> Path:
     """Keep one utterance and drop the oldest beyond `KEEP`; OSError if the folder cannot be written."""
     folder = root or unheard_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder, data_dir())
     now = datetime.datetime.now().replace(microsecond=0)
     this_second = [named[1] for p in folder.glob("*.wav") if (named := _named(p)) is not None and named[0] == now]
     number = 1 + max(this_second, default=0)
