@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,13 +38,21 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import bank as bank_maker  # noqa: E402 - bench/bank.py; `bank` below is its uncut bank
 import corpus  # noqa: E402
+import listen  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
-from crampvoice.core.commands import PHRASES, normalise  # noqa: E402
+from crampvoice.core.commands import (  # noqa: E402
+    PHRASES,
+    Vocabulary,
+    normalise,
+)
 from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
 from crampvoice.listen.endpoint import Endpointer, webrtc_vad  # noqa: E402
+from crampvoice.listen.files import read_audio  # noqa: E402
 from crampvoice.listen.personal import _train, _unit  # noqa: E402
-from crampvoice.listen.stream import longest_utterance  # noqa: E402
+from crampvoice.listen.recognizer import Heard  # noqa: E402
+from crampvoice.listen.sphinx import SphinxRecognizer, Tuning  # noqa: E402
+from crampvoice.listen.stream import longest_utterance, recognize  # noqa: E402
 from crampvoice.listen.verifier import OTHER, VerifiedRecognizer, Verifier, pool  # noqa: E402
 
 OUT = ROOT / "src" / "crampvoice" / "listen" / "verifier.npz"
@@ -142,14 +151,102 @@ def train(examples: Sequence[Example], threshold: float = THRESHOLD, floor: floa
                      "proposal_floor": np.array(floor, np.float32)})
 
 
+# -- speech-dev's real clips, cut and embedded as bench/verify.py measures them -------------------
+
+MAX_OTHER_UTTERANCES = 5  # of one non-command clip, for training (noise clips have dozens)
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    phrase: str  # pocketsphinx's proposal at no floor; "" for none
+    confidence: float
+    embedding: Floats
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    row: dict[str, str]
+    utterances: list[Utterance]
+
+    @property
+    def expected(self) -> str:
+        return self.row["command"]
+
+
+class _Recorder:
+    """Pocketsphinx at no floor and the embedding, for every utterance; decides nothing, so that
+    `recognize` goes through them all."""
+
+    follows_room = False  # as the verifier will hear
+
+    def __init__(self) -> None:
+        self.sphinx = SphinxRecognizer(Vocabulary(), Tuning(min_confidence=0.0))
+        self.embedder = Embedder()
+        self.pcm = bytearray()
+        self.log: list[Utterance] = []
+
+    def expect(self, commands: Any) -> None:
+        self.sphinx.expect(commands)
+
+    def begin(self) -> None:
+        self.sphinx.begin()
+        self.pcm.clear()
+
+    def feed(self, pcm: bytes) -> None:
+        self.sphinx.feed(pcm)
+        self.pcm += pcm
+
+    def end(self) -> Heard:
+        heard = self.sphinx.end()
+        embedding = self.embedder.embed(np.frombuffer(bytes(self.pcm), dtype="<i2"))
+        self.log.append(Utterance(heard.text if heard.command else "", heard.confidence, embedding))
+        return Heard(None, "", 0.0)
+
+
+def clips(folder: Path, cache: Path) -> list[Clip]:
+    """Every speech-dev clip's utterances, as the streaming path cuts them (cached)."""
+    path = cache / "speech-dev-utterances.pkl"
+    if not path.exists():
+        recorder, plain = _Recorder(), []
+        for row in listen.real_rows(folder):
+            recorder.log = []
+            recognize(read_audio(folder / row["file"]), recorder)
+            plain.append((row, [(u.phrase, u.confidence, u.embedding) for u in recorder.log]))
+        cache.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(plain))
+    return [Clip(row, [Utterance(*u) for u in utterances]) for row, utterances in pickle.loads(path.read_bytes())]
+
+
+def group_of(clip: Clip) -> str:
+    return clip.row["speaker"] or f"noise:{clip.row['file']}"
+
+
+def examples_of(chosen: Sequence[Clip]) -> list[Example]:
+    """Real training examples: a command clip's longest utterance for its phrase; a few of every
+    other clip's utterances for OTHER."""
+    out = []
+    for clip in chosen:
+        if not clip.utterances:
+            continue
+        if clip.expected:
+            longest = max(clip.utterances, key=lambda u: len(u.embedding))
+            out.append(Example(longest.embedding, real_label(clip.row), True, group_of(clip)))
+        else:
+            out += [Example(u.embedding, OTHER, True, group_of(clip))
+                    for u in clip.utterances[:MAX_OTHER_UTTERANCES] if len(u.embedding)]
+    return out
+
+
+def real_examples(folder: Path, cache: Path) -> list[Example]:
+    return examples_of(clips(folder, cache))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "crampvoice-verifier")
     parser.add_argument("--real", type=Path, default=REAL)
     args = parser.parse_args(argv)
-    import verify  # the real clips, cut and embedded exactly as bench/verify.py measures them
-
-    examples = synthetic(args.cache) + bank(args.cache) + verify.real_examples(args.real, args.cache)
+    examples = synthetic(args.cache) + bank(args.cache) + real_examples(args.real, args.cache)
     model = train(examples)
     OUT.write_bytes(model.to_bytes())
     print(f"{OUT.relative_to(ROOT)}: {len(examples)} examples ({sum(e.real for e in examples)} real), "

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import statistics
 import sys
 import tempfile
@@ -66,104 +65,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import listen  # noqa: E402
 import verifier  # noqa: E402
+from verifier import Clip, Utterance, clips, examples_of, group_of  # noqa: E402
 
 from crampvoice.core.commands import Vocabulary  # noqa: E402
-from crampvoice.listen.embedding import Embedder, Floats  # noqa: E402
+from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio  # noqa: E402
-from crampvoice.listen.recognizer import Heard  # noqa: E402
-from crampvoice.listen.sphinx import SphinxRecognizer, Tuning  # noqa: E402
+from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
 from crampvoice.listen.stream import recognize  # noqa: E402
-from crampvoice.listen.verifier import OTHER, VerifiedRecognizer, Verifier  # noqa: E402
+from crampvoice.listen.verifier import VerifiedRecognizer, Verifier  # noqa: E402
 
 TARGET_FA = 0.0  # where a threshold is chosen: the share of non-commands it may take (none)
 THRESHOLDS = [0.02, 0.03, 0.04, 0.05, 0.06, 0.08, *(round(t, 2) for t in np.arange(0.1, 0.96, 0.05))]
 FLOORS = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6]
-MAX_OTHER_UTTERANCES = 5  # of one non-command clip, for training (noise clips have dozens)
-
-
-@dataclass(frozen=True, slots=True)
-class Utterance:
-    phrase: str  # pocketsphinx's proposal at no floor; "" for none
-    confidence: float
-    embedding: Floats
-
-
-@dataclass(frozen=True, slots=True)
-class Clip:
-    row: dict[str, str]
-    utterances: list[Utterance]
-
-    @property
-    def expected(self) -> str:
-        return self.row["command"]
-
-
-class _Recorder:
-    """Pocketsphinx at no floor and the embedding, for every utterance; decides nothing, so that
-    `recognize` goes through them all."""
-
-    follows_room = False  # as the verifier will hear
-
-    def __init__(self) -> None:
-        self.sphinx = SphinxRecognizer(Vocabulary(), Tuning(min_confidence=0.0))
-        self.embedder = Embedder()
-        self.pcm = bytearray()
-        self.log: list[Utterance] = []
-
-    def expect(self, commands: Any) -> None:
-        self.sphinx.expect(commands)
-
-    def begin(self) -> None:
-        self.sphinx.begin()
-        self.pcm.clear()
-
-    def feed(self, pcm: bytes) -> None:
-        self.sphinx.feed(pcm)
-        self.pcm += pcm
-
-    def end(self) -> Heard:
-        heard = self.sphinx.end()
-        embedding = self.embedder.embed(np.frombuffer(bytes(self.pcm), dtype="<i2"))
-        self.log.append(Utterance(heard.text if heard.command else "", heard.confidence, embedding))
-        return Heard(None, "", 0.0)
-
-
-def clips(folder: Path, cache: Path) -> list[Clip]:
-    """Every speech-dev clip's utterances, as the streaming path cuts them (cached)."""
-    path = cache / "speech-dev-utterances.pkl"
-    if not path.exists():
-        recorder, plain = _Recorder(), []
-        for row in listen.real_rows(folder):
-            recorder.log = []
-            recognize(read_audio(folder / row["file"]), recorder)
-            plain.append((row, [(u.phrase, u.confidence, u.embedding) for u in recorder.log]))
-        cache.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pickle.dumps(plain))
-    return [Clip(row, [Utterance(*u) for u in utterances]) for row, utterances in pickle.loads(path.read_bytes())]
-
-
-def group_of(clip: Clip) -> str:
-    return clip.row["speaker"] or f"noise:{clip.row['file']}"
-
-
-def examples_of(chosen: Sequence[Clip]) -> list[verifier.Example]:
-    """Real training examples: a command clip's longest utterance for its phrase; a few of every
-    other clip's utterances for OTHER."""
-    out = []
-    for clip in chosen:
-        if not clip.utterances:
-            continue
-        if clip.expected:
-            longest = max(clip.utterances, key=lambda u: len(u.embedding))
-            out.append(verifier.Example(longest.embedding, verifier.real_label(clip.row), True, group_of(clip)))
-        else:
-            out += [verifier.Example(u.embedding, OTHER, True, group_of(clip))
-                    for u in clip.utterances[:MAX_OTHER_UTTERANCES] if len(u.embedding)]
-    return out
-
-
-def real_examples(folder: Path, cache: Path) -> list[verifier.Example]:
-    return examples_of(clips(folder, cache))
 
 
 def folds(chosen: Sequence[Clip], k: int, seed: int = 0) -> list[list[int]]:
