@@ -26,6 +26,9 @@ VENV=${VENV:-.venv}
 AUDIO_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 libpulse0 flac pulseaudio pulseaudio-utils libasound2-plugins
                 alsa-utils sox)
 
+# For the tests only: systemd-analyze checks the unit `crampvoice standby --install` writes.
+TEST_PACKAGES=(systemd)
+
 say() { printf '%s\n' "$*" >&2; }
 
 missing_packages() {
@@ -104,6 +107,7 @@ case "$task" in
   test)
     ensure_python
     install_packages required "${AUDIO_PACKAGES[@]}"
+    install_packages optional "${TEST_PACKAGES[@]}"
     ensure_venv dev
     lint
     exec "$VENV/bin/python" -m pytest "$@"

@@ -94,8 +94,13 @@ def cmd_standby(args: argparse.Namespace) -> int:
 
 
 def standby_vocabulary(settings: Settings) -> Vocabulary:
-    """The person's words, and the start phrases that name a muscle ("calf cramp")."""
-    start = settings.words.get(Command.START, ()) + muscle_phrases()
+    """The person's words, the start phrases that name a muscle ("calf cramp"), and the start
+    phrases they taught in their voice (`words add PHRASE --as start`): a start is taken only when
+    it is one of these, whole."""
+    from .listen import takes
+
+    taught = tuple(sorted({t.word for t in takes.takes() if t.command is Command.START}))
+    start = settings.words.get(Command.START, ()) + muscle_phrases() + taught
     return Vocabulary({**settings.words, Command.START: start})
 
 
@@ -114,15 +119,17 @@ class _Ear:
         self._recognizer: WakeRecognizer | None = None
 
     def open(self) -> Source:
-        from .listen.hearing import recognizer_for
+        from .listen.hearing import build_from_takes, recognizer_for
         from .listen.mic import MicrophoneSource, find_device
+        from .listen.phrasegate import start_gate
         from .listen.wake import WakeRecognizer
 
         if self._recognizer is None:
             inner, notes = recognizer_for(self._vocabulary)
             for note in notes:
                 self._view.line(note)
-            self._recognizer = WakeRecognizer(inner, self._vocabulary)
+            gate = start_gate(build_from_takes().model)  # read back as recognizer_for just left it
+            self._recognizer = WakeRecognizer(inner, self._vocabulary, gate=gate)
         # nothing of its own is played while it listens: no guard time after "our own voice"
         return MicrophoneSource(self._recognizer, lambda: -math.inf, find_device(self._mic), None)
 
@@ -195,7 +202,6 @@ def unit_text(args: argparse.Namespace) -> str:
         argv += ["--events", str(Path(args.events).resolve())]
     return ("[Unit]\n"
             "Description=crampvoice standby: a leg-cramp relief session started by voice\n"
-            "Documentation=man:systemd.service(5)\n"
             "After=pulseaudio.service pipewire-pulse.service\n\n"
             "[Service]\n"
             "Type=simple\n"

@@ -12,17 +12,27 @@ from three to five takes").
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..core.commands import Command, Vocabulary
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
 from .recognizer import Heard, Recognizer
 
+if TYPE_CHECKING:
+    from .phrasegate import PhraseGate
+
 
 class WakeRecognizer:
     """A `Recognizer` that names `Command.START` or nothing; `taken` is the last start's answer."""
 
-    def __init__(self, inner: Recognizer, vocabulary: Vocabulary, floor: float = START_CONFIDENCE) -> None:
+    def __init__(self, inner: Recognizer, vocabulary: Vocabulary, floor: float = START_CONFIDENCE,
+                 gate: PhraseGate | None = None) -> None:
+        """`gate`: the second check on a phrase the person taught (phrasegate.py), if they taught one."""
         self.inner = inner
+        self.gate = gate
+        self._utterance = bytearray()
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
         self.floor = floor
@@ -34,16 +44,25 @@ class WakeRecognizer:
 
     def begin(self) -> None:
         self.inner.begin()
+        self._utterance.clear()
 
     def feed(self, pcm: bytes) -> None:
         self.inner.feed(pcm)
+        if self.gate is not None:
+            self._utterance += pcm
 
     def end(self) -> Heard:
         """A start, or no command with the phrase guessed only when it was a start phrase (a near miss)."""
         heard = self.inner.end()
-        if takes_start(heard.command is Command.START, heard.text, heard.confidence, self.phrases, self.floor):
+        if takes_start(heard.command is Command.START, heard.text, heard.confidence, self.phrases, self.floor) \
+                and self._gate_passes(heard.text):
             self.taken = heard
             return Heard(Command.START, heard.text, heard.confidence)
         if near_miss(heard.text, heard.confidence, self.phrases):
             return Heard(None, heard.text, heard.confidence)
         return Heard(None, "", 0.0)
+
+    def _gate_passes(self, phrase: str) -> bool:
+        if self.gate is None:
+            return True
+        return self.gate.passes(phrase, np.frombuffer(bytes(self._utterance), dtype="<i2"))[0]
