@@ -183,3 +183,4 @@ def test_a_missing_microphone_is_said_once_tried_again_and_welcomed_back() -> No
     assert said.count("The microphone stopped working") == 1
     assert said.count("The microphone works again") == 2
     assert [e["type"] for e in events.lines].count("notice") == 4
+    assert [e.get("microphone") for e in events.lines if e["type"] == "standby"] == [False, True, True]

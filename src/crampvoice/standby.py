@@ -74,7 +74,7 @@ class Standby:
 
     def _loop(self) -> int:
         parts = self.parts
-        self._write("standby")
+        self._arm()
         while True:
             if self._ear is None:
                 self._try_ear()
@@ -93,7 +93,7 @@ class Standby:
                 return code
             if self._drain():
                 return self._ended()
-            self._write("standby")
+            self._arm()
 
     def _wake_for(self, event: Arrival) -> Wake | None:
         """A start, from the ear or the keys; everything else is noted or passed over."""
@@ -143,6 +143,11 @@ class Standby:
             ended = ended or isinstance(event, Interrupted)
         return ended
 
+    def _arm(self) -> None:
+        """Listening begins (again): `standby`, once the microphone listens, or it is known not to."""
+        self._try_ear()
+        self._write("standby", microphone=self._ear is not None)
+
     def _try_ear(self) -> None:
         now = self.parts.clock.now()
         if now < self._next_try_at:
@@ -161,6 +166,7 @@ class Standby:
         self._ear = ear
         if self._ear_off_said:
             self._say("The microphone works again: listening for the start phrase.")
+            self._write("standby", microphone=True)
             self._ear_off_said = False
 
     def _from_ear(self, event: Arrival) -> None:

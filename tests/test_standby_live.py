@@ -1,0 +1,170 @@
+"""Standby through a virtual PulseAudio microphone: a real person's taught start phrase, the hard
+negatives that share its words, other speech and noise, sessions one after another, SIGTERM.
+
+The person is george of the Free Spoken Digit Dataset (tests/data/personal/README.md): two of his
+words joined, "four seven", stand in for a start phrase, taught from three takes of it as a person
+would with `words add`. Out of the box, espeak-ng says "foot cramp": that only exercises the
+plumbing (synthetic voices are no evidence of people).
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crampvoice.audio import Audio, read_wav, to_mono_16k, write_wav
+from crampvoice.diary import Diary
+
+from . import pulse as pa
+
+pytestmark = pytest.mark.slow
+
+CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+DATA = Path(__file__).parent / "data"
+GAP = bytes(int(16000 * 0.15) * 2)  # between the two words of a phrase
+TINY = "crampvoice: 1\ntitle: {title}\nmuscle: {muscle}\nsafety: [Get help if it lasts.]\nsteps:\n  - say: Sip water.\n"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[dict[str, str]]:
+    """One sound server for the module."""
+    if not pa.available():
+        pytest.skip("PulseAudio is not installed (./dev.sh test installs it)")
+    with pa.pulse_server() as env:
+        yield env
+
+
+@pytest.fixture
+def env(server: dict[str, str], own_dirs: Path) -> dict[str, str]:
+    return {**server, "XDG_DATA_HOME": str(own_dirs / "data"), "XDG_CONFIG_HOME": str(own_dirs / "config")}
+
+
+def george(*names: str) -> Audio:
+    """George's clips said one after the other, a short pause between: one utterance."""
+    return Audio(GAP.join(to_mono_16k(read_wav(DATA / "personal" / f"{n}.wav")).pcm for n in names), 16000)
+
+
+def wav(audio: Audio, path: Path) -> Path:
+    write_wav(path, audio)
+    return path
+
+
+class Standby:
+    def __init__(self, env: dict[str, str], *args: str | Path) -> None:
+        self.env = env
+        self.proc = subprocess.Popen([*CRAMPVOICE, "standby", *map(str, args), "--events", "-"], env=env, text=True,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.seen: list[dict[str, object]] = []
+        self._arrived: queue.SimpleQueue[dict[str, object]] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._arrived.put(json.loads(line))
+
+    def next(self) -> dict[str, object]:
+        event = self._arrived.get(timeout=90)
+        self.seen.append(event)
+        return event
+
+    def within(self, timeout_s: float) -> dict[str, object] | None:
+        """The next event, or None if none came within `timeout_s` (to say a phrase again)."""
+        try:
+            event = self._arrived.get(timeout=timeout_s)
+        except queue.Empty:
+            return None
+        self.seen.append(event)
+        return event
+
+    def until(self, type_: str) -> dict[str, object]:
+        while (event := self.next())["type"] != type_:
+            assert event["type"] != "wake", f"a start nobody gave: {event}"
+        return event
+
+    def say(self, clip: Path) -> None:
+        subprocess.run(["paplay", "--device=micfeed", str(clip)], env=self.env, check=True, timeout=30)
+
+    def end(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self._reader.join(timeout=30)
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        err = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        while not self._arrived.empty():
+            self.seen.append(self._arrived.get())
+        return self.proc.returncode, err
+
+
+def test_a_taught_phrase_starts_its_script_again_and_again_and_its_words_other_talk_and_noise_do_not(
+        env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
+    takes = [wav(george(f"4_george_{i}", f"7_george_{i}"), tmp_path / f"take{i}.wav") for i in range(3)]
+    taught = subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, takes)],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert taught.returncode == 0, taught.stderr
+    script = tmp_path / "tiny.yaml"
+    script.write_text(TINY.format(title="Tiny", muscle="calf"))
+    standby = Standby(env, script)
+    assert standby.until("standby")["microphone"] is True, standby.seen
+    # His words alone, and with another of his words: each heard, and taken for no start.
+    for names in (["4_george_10"], ["7_george_10"], ["4_george_10", "2_george_5"], ["9_george_5", "7_george_10"]):
+        standby.say(wav(george(*names), tmp_path / "not.wav"))
+        unheard = standby.until("unheard")
+        assert unheard["guess"] == "four seven"
+    standby.say(DATA / "human" / "mycroft_precise__bg_noise7.wav")
+    standby.say(DATA / "human" / "mycroft_precise__notww_you_better_talk_0ccdc16b.wav")  # another person
+    phrase = wav(george("4_george_10", "7_george_10"), tmp_path / "phrase.wav")
+    standby.say(phrase)
+    wake = standby.until("wake")
+    assert (wake["phrase"], wake["by"]) == ("four seven", "voice") and float(str(wake["score"])) >= 0.8
+    start = standby.until("start")
+    assert (start["title"], start["started_by"]) == ("Tiny", "voice")
+    assert standby.until("end")["reason"] == "completed"
+    assert standby.until("standby")["microphone"] is True  # listening again after the session
+    standby.say(wav(george("4_george_10", "7_george_20"), tmp_path / "again.wav"))
+    assert standby.until("wake")["phrase"] == "four seven"
+    standby.until("say")
+    code, err = standby.end()
+    assert code == 143, err
+    assert [e["type"] for e in standby.seen[-2:]] == ["end", "standby_end"]
+    assert sum(e["type"] == "wake" for e in standby.seen) == 2
+    with Diary.open(own_dirs / "data" / "crampvoice" / "diary.sqlite3") as diary:
+        starts = [diary.events(e.id)[0] for e in diary.episodes()]
+    assert [s["started_by"] for s in starts] == ["voice", "voice"]
+
+
+def test_out_of_the_box_a_phrase_naming_a_muscle_starts_that_script(
+        env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
+    scripts = own_dirs / "data" / "crampvoice" / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "my-feet.yaml").write_text(TINY.format(title="My feet", muscle="foot"))
+    said = tmp_path / "foot-cramp.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(said), "foot cramp"], check=True, timeout=30)
+    cramp = tmp_path / "cramp.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(cramp), "I have a cramp in my foot"], check=True, timeout=30)
+    standby = Standby(env, "calf")
+    assert standby.until("standby")["microphone"] is True
+    standby.say(cramp)  # its words inside a sentence: no start
+    for _ in range(3):  # like a person not heard the first time, it is said again
+        standby.say(said)
+        event = standby.within(5.0)
+        while event is not None and event["type"] == "unheard":
+            event = standby.within(5.0)
+        if event is not None:
+            break
+    wake = standby.seen[-1]
+    assert (wake["phrase"], wake["by"]) == ("foot cramp", "voice")
+    assert standby.until("start")["script"] == "my-feet"
+    code, err = standby.end()
+    assert code == 143, err
