@@ -10,11 +10,13 @@ plumbing (synthetic voices are no evidence of people).
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +170,48 @@ def test_out_of_the_box_a_phrase_naming_a_muscle_starts_that_script(
     assert standby.until("start")["script"] == "my-feet"
     code, err = standby.end()
     assert code == 143, err
+
+
+def test_the_sound_server_restarting_is_said_once_and_standby_listens_again_by_itself(
+        server: dict[str, str], env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
+    """Last in the module: it leaves a new server in place of the module's, and stops it at the end."""
+    takes = [wav(george(f"4_george_{i}", f"7_george_{i}"), tmp_path / f"take{i}.wav") for i in range(3)]
+    subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, takes)],
+                   env=env, capture_output=True, check=True, timeout=300)
+    script = tmp_path / "tiny.yaml"
+    script.write_text(TINY.format(title="Tiny", muscle="calf"))
+    standby = Standby(env, script)
+    assert standby.until("standby")["microphone"] is True
+    os.kill(int(server["CRAMPVOICE_TEST_PULSE_PID"]), signal.SIGKILL)  # the server dies
+    gone = standby.until("notice")
+    assert "The microphone stopped working" in str(gone["text"]), gone
+    restarted = _start_again(server)
+    try:
+        back = standby.until("standby")
+        assert back["microphone"] is True
+        notices = [str(e["text"]) for e in standby.seen if e["type"] == "notice"]
+        assert notices[0] == gone["text"] and notices[-1].startswith("The microphone works again")
+        assert len(notices) == 2, notices  # each said once, however often it was tried meanwhile
+        standby.say(wav(george("4_george_10", "7_george_10"), tmp_path / "phrase.wav"))
+        assert standby.until("wake")["phrase"] == "four seven"
+        standby.until("say")
+        code, err = standby.end()
+        assert code == 143, err
+        assert "Speech is off" not in err  # PortAudio sees the server that came back, not the list it began with
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=10)
+
+
+def _start_again(server: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The module's server started again where it was, as pulse.pulse_server starts it."""
+    Path(server["PULSE_RUNTIME_PATH"], "pid").unlink(missing_ok=True)  # the killed one's, not yet reaped
+    restarted = subprocess.Popen(["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n", "--log-target=stderr",
+                                  "--log-level=error", *pa.MODULES], env=server, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if subprocess.run(["pactl", "info"], env=server, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.05)  # as pulse.pulse_server waits: the server has no event to wait on
+    for args in (["set-default-sink", "spk"], ["set-default-source", "vmic"]):
+        subprocess.run(["pactl", *args], env=server, check=True, timeout=30)
+    return restarted

@@ -78,6 +78,8 @@ def cmd_standby(args: argparse.Namespace) -> int:
 
         def run_session(wake: Wake) -> int:
             settings = load_settings()  # as it is now: edited since standby began, it applies
+            if not around.abandoned:
+                fresh_devices()
             name = script_for(wake.phrase, args.script or settings.script, _candidates())
             script = library.load(library.find(name))
             around.mark = {"started_by": wake.by, "phrase": wake.phrase}
@@ -124,6 +126,7 @@ class _Ear:
         from .listen.phrasegate import start_gate
         from .listen.wake import WakeRecognizer
 
+        fresh_devices()
         if self._recognizer is None:
             inner, notes = recognizer_for(self._vocabulary)
             for note in notes:
@@ -132,6 +135,17 @@ class _Ear:
             self._recognizer = WakeRecognizer(inner, self._vocabulary, gate=gate)
         # nothing of its own is played while it listens: no guard time after "our own voice"
         return MicrophoneSource(self._recognizer, lambda: -math.inf, find_device(self._mic), None)
+
+
+def fresh_devices() -> None:
+    """PortAudio lists the devices once, when it starts: a microphone plugged in or a sound server
+    started since is not in that list. Standby runs all night, so the list is made again before each
+    session and each time the microphone is opened (nothing of PortAudio's is open then)."""
+    sd = sys.modules.get("sounddevice")
+    if sd is not None:
+        with suppress(Exception):  # PortAudio that cannot start again says so when it is used
+            sd._terminate()
+            sd._initialize()
 
 
 def _candidates() -> list[Candidate]:

@@ -90,7 +90,7 @@ class Standby:
             code = self._session(wake)
             if code != 0:  # the session was ended by Ctrl-C or a signal: so is standby
                 self._write("standby_end", reason="interrupted")
-                return code
+                return 128 + parts.signals[0] if parts.signals else code  # one that came just before it
             if self._drain():
                 return self._ended()
             self._arm()
