@@ -7,6 +7,7 @@
 #   ./dev.sh bench load      speech heard and first sound with busy loops on every core
 #   ./dev.sh bench personal  the personal recogniser on real people, beside the ways without it
 #   ./dev.sh bench hour      false accepts an hour of talk and noise, personal model on
+#   ./dev.sh bench standby   false starts an hour and start phrases caught in noise (standby)
 #   ./dev.sh bench live      CPU while listening live, in silence and with talk, each way of hearing
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
 #   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
@@ -118,7 +119,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|diary|verify|live|embed|decide) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|standby|diary|verify|live|embed|decide) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
