@@ -5,7 +5,8 @@
 Issue 30's targets, one table. Each person of ../shared/personal-dev is taught a start phrase as
 `words add PHRASE --as start` teaches it: two of their digits joined ("four seven", each cut to
 its voice, about 200 ms between them) stand in for a phrase, from three takes. Then, as `bench
-hour` does, one long stream heard through the microphone's streaming path (`listen.stream.Listener`, one voice-activity detector all along):
+hour` does, one long stream heard through the microphone's streaming path
+(`listen.stream.Listener`, one voice-activity detector all along):
 the person's own talk (every take of three other digits), the hard negatives (their phrase's
 first word followed by each of their other digits, each other digit followed by its second word,
 the two words the other way round, and each word alone), other people's talk and noises from
