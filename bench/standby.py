@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
+    parser.add_argument("--live-seconds", type=float, default=30.0, help="CPU measured this long, each way")
+    parser.add_argument("--starts", type=int, default=10, help="starts timed live, for the tone")
     args = parser.parse_args()
     if not (args.data / "audio").is_dir() or not (args.speech / "manifest.csv").is_file():
         sys.exit(f"needs personal-dev at {args.data} and speech-dev at {args.speech} (give --data and --speech)")
@@ -98,7 +100,9 @@ def main() -> None:
         for seed in range(args.seeds):
             measure(tally, args.data, speaker, seed, talk=talk, noises=noises, embedder=embedder)
             print(f"{speaker} seed {seed} done", file=sys.stderr, flush=True)
-    report(tally, args.seeds)
+    from live_standby import live
+
+    report(tally, args.seeds, live(args.live_seconds, args.starts))
 
 
 def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: list[Audio],
@@ -166,19 +170,20 @@ def hard_and_own(say: Callable[..., Audio], a: int, b: int, *, own: list[int], r
     return pieces
 
 
-def report(tally: Tally, seeds: int) -> None:
+def report(tally: Tally, seeds: int, live: str) -> None:
     total = sum(tally.minutes.values())
     print(f"| {len(SPEAKERS)} people, {seeds} seed(s), {total:.0f} minutes | false starts (an hour; at most, 95 %) | "
           + " | ".join(f"{s}, {tally.minutes[s]:.0f} min" for s in SOURCES)
-          + " | caught, clean | 20 dB | 10 dB | 5 dB |")
-    print("|---|---|" + "---|" * len(SOURCES) + "---|---|---|---|")
-    for row in ROWS:
+          + " | caught, clean | 20 dB | 10 dB | 5 dB | live: CPU in silence, with talk; the tone after the phrase |")
+    print("|---|---|" + "---|" * len(SOURCES) + "---|---|---|---|---|")
+    for i, row in enumerate(ROWS):
         counts = tally.false[row]
         n = sum(counts.values())
         by_source = " | ".join(str(counts[s]) for s in SOURCES)
         caught = " | ".join(f"{100 * np.mean(h):.1f} %" if h else "no recordings"
                             for h in tally.caught[row].values())
-        print(f"| {row} | {n} ({60 * n / total:.2f}; {60 * poisson_upper(n) / total:.2f}) | {by_source} | {caught} |")
+        print(f"| {row} | {n} ({60 * n / total:.2f}; {60 * poisson_upper(n) / total:.2f}) | {by_source} | {caught} "
+              f"| {live if i == 0 else '-'} |")
     print(f"\nCaught: {POSITIVES} takes of the phrase a person and seed ({POSITIVES * len(SPEAKERS) * seeds} in all), "
           "noise over the phrase from speech-dev's noises.", file=sys.stderr)
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 UNIT = "crampvoice-standby.service"
 TONE_LEVEL = 0.2  # of full scale at volume 1: about the session's own cue tone at the default volume
+TONE_TAIL_S = 0.3  # the output's latency: the tone is heard whole before the stream is closed
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,6 +86,7 @@ def cmd_standby(args: argparse.Namespace) -> int:
             around.mark = {"started_by": wake.by, "phrase": wake.phrase}
             return cli._session(args, settings, script, around=around)
 
+        _warm_output()
         ear = _Ear(vocabulary, args.mic, view)
         view.line(f"Standing by: say {_said(vocabulary)}, or press Enter, to start a session. Ctrl-C ends standby.")
         parts = StandbyParts(clock=clock, inbox=inbox, view=view, open_ear=ear.open, session=run_session,
@@ -133,8 +135,36 @@ class _Ear:
                 self._view.line(note)
             gate = start_gate(build_from_takes().model)  # read back as recognizer_for just left it
             self._recognizer = WakeRecognizer(inner, self._vocabulary, gate=gate)
+            _warm(self._recognizer)
         # nothing of its own is played while it listens: no guard time after "our own voice"
         return MicrophoneSource(self._recognizer, lambda: -math.inf, find_device(self._mic), None)
+
+
+def _warm(recognizer: WakeRecognizer) -> None:
+    """One utterance of faint noise heard now: the first a recogniser hears costs it seconds (the
+    embedding's runtime, pocketsphinx's search), which the first start would otherwise wait for."""
+    import random
+
+    rng = random.Random(0)
+    noise = b"".join(rng.randint(-200, 200).to_bytes(2, "little", signed=True) for _ in range(8000))
+    recognizer.begin()
+    recognizer.feed(noise)
+    recognizer.end()
+    recognizer.taken = None
+    if recognizer.gate is not None:  # its own embedding, used only once a start is heard
+        import numpy as np
+
+        recognizer.gate.distance(recognizer.gate.phrases()[0], np.frombuffer(noise, dtype="<i2"))
+
+
+def _warm_output() -> None:
+    """PortAudio started, and an output opened and closed, now rather than at the first start
+    phrase: the first opening loads ALSA's plugin and reaches the sound server, which the first
+    tone would otherwise wait for (the first start's tone came 1.1 s after the phrase, the next 0.3 s)."""
+    from .speak.player import SoundDevicePlayer
+
+    with suppress(CrampvoiceError):
+        SoundDevicePlayer(16000).close()
 
 
 def fresh_devices() -> None:
@@ -163,9 +193,10 @@ def _tone(settings: Settings) -> None:
     from .speak.synth import DEFAULT_VOLUME
 
     volume = settings.volume if settings.volume is not None else DEFAULT_VOLUME
+    sound = tone(16000, level=TONE_LEVEL * volume)
     player = SoundDevicePlayer(16000)
     try:
-        player.play(tone(16000, level=TONE_LEVEL * volume)).wait(timeout=1.0)
+        player.play(sound).wait(timeout=sound.duration_s + TONE_TAIL_S)
     finally:
         player.close()
 

@@ -118,13 +118,15 @@ class Standby:
         return round(float(getattr(taken, "confidence", 0.0)), 3)
 
     def _session(self, wake: Wake) -> int:
-        """The tone, then the session; a session that fails is said once and standby goes on."""
-        self._close_ear()
-        if self._drain():
-            return self._ended()
+        """The tone, then the session; a session that fails is said once and standby goes on.
+
+        The tone comes first, before the microphone is closed (which waits on its reader)."""
         self._write("wake", phrase=wake.phrase, score=wake.score, by=wake.by)
         with suppress(Exception):  # no sound out: the session says so itself
             self.parts.acknowledge()
+        self._close_ear()
+        if self._drain():
+            return self._ended()
         try:
             return self.parts.session(wake)
         except CrampvoiceError as e:
