@@ -9,13 +9,9 @@ plumbing (synthetic voices are no evidence of people).
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +22,10 @@ from crampvoice.audio import Audio, read_wav, to_mono_16k, write_wav
 from crampvoice.diary import Diary
 
 from . import pulse as pa
+from .standby_process import CRAMPVOICE, StandbyProcess
 
 pytestmark = pytest.mark.slow
 
-CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 DATA = Path(__file__).parent / "data"
 GAP = bytes(int(16000 * 0.15) * 2)  # between the two words of a phrase
 TINY = "crampvoice: 1\ntitle: {title}\nmuscle: {muscle}\nsafety: [Get help if it lasts.]\nsteps:\n  - say: Sip water.\n"
@@ -59,70 +55,25 @@ def wav(audio: Audio, path: Path) -> Path:
     return path
 
 
-class Standby:
-    def __init__(self, env: dict[str, str], *args: str | Path) -> None:
-        self.env = env
-        self.proc = subprocess.Popen([*CRAMPVOICE, "standby", *map(str, args), "--events", "-"], env=env, text=True,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.seen: list[dict[str, object]] = []
-        self._arrived: queue.SimpleQueue[dict[str, object]] = queue.SimpleQueue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._arrived.put(json.loads(line))
-
-    def next(self) -> dict[str, object]:
-        event = self._arrived.get(timeout=90)
-        self.seen.append(event)
-        return event
-
-    def within(self, timeout_s: float) -> dict[str, object] | None:
-        """The next event, or None if none came within `timeout_s` (to say a phrase again)."""
-        try:
-            event = self._arrived.get(timeout=timeout_s)
-        except queue.Empty:
-            return None
-        self.seen.append(event)
-        return event
-
-    def until(self, type_: str) -> dict[str, object]:
-        while (event := self.next())["type"] != type_:
-            assert event["type"] != "wake", f"a start nobody gave: {event}"
-        return event
-
-    def say(self, clip: Path) -> None:
-        subprocess.run(["paplay", "--device=micfeed", str(clip)], env=self.env, check=True, timeout=30)
-
-    def end(self) -> tuple[int, str]:
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        err = self.proc.stderr.read()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        while not self._arrived.empty():
-            self.seen.append(self._arrived.get())
-        return self.proc.returncode, err
+def teach_four_seven(env: dict[str, str], folder: Path) -> None:
+    """George's "four seven" taught for start from three takes, as `words add` teaches a phrase."""
+    takes = [wav(george(f"4_george_{i}", f"7_george_{i}"), folder / f"take{i}.wav") for i in range(3)]
+    taught = subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, takes)],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert taught.returncode == 0, taught.stderr
 
 
 def test_a_taught_phrase_starts_its_script_again_and_again_and_its_words_other_talk_and_noise_do_not(
         env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
-    takes = [wav(george(f"4_george_{i}", f"7_george_{i}"), tmp_path / f"take{i}.wav") for i in range(3)]
-    taught = subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, takes)],
-                            env=env, capture_output=True, text=True, timeout=300)
-    assert taught.returncode == 0, taught.stderr
+    teach_four_seven(env, tmp_path)
     script = tmp_path / "tiny.yaml"
     script.write_text(TINY.format(title="Tiny", muscle="calf"))
-    standby = Standby(env, script)
+    standby = StandbyProcess(env, script)
     assert standby.until("standby")["microphone"] is True, standby.seen
     # His words alone, and with another of his words: each heard, and taken for no start.
     for names in (["4_george_10"], ["7_george_10"], ["4_george_10", "2_george_5"], ["9_george_5", "7_george_10"]):
         standby.say(wav(george(*names), tmp_path / "not.wav"))
-        unheard = standby.until("unheard")
+        unheard = standby.until("unheard", no_start=True)
         assert unheard["guess"] == "four seven"
     standby.say(DATA / "human" / "mycroft_precise__bg_noise7.wav")
     standby.say(DATA / "human" / "mycroft_precise__notww_you_better_talk_0ccdc16b.wav")  # another person
@@ -135,14 +86,8 @@ def test_a_taught_phrase_starts_its_script_again_and_again_and_its_words_other_t
     assert standby.until("end")["reason"] == "completed"
     assert standby.until("standby")["microphone"] is True  # listening again after the session
     again = wav(george("4_george_10", "7_george_20"), tmp_path / "again.wav")
-    for clip in (again, phrase, again):  # like a person not heard the first time, said again
-        standby.say(clip)
-        event = standby.within(5.0)
-        while event is not None and event["type"] == "unheard":
-            event = standby.within(5.0)
-        if event is not None:
-            break
-    assert standby.seen[-1]["type"] == "wake" and standby.seen[-1]["phrase"] == "four seven", standby.seen
+    second = standby.said_until_taken(again, phrase, again)  # like a person not heard the first time
+    assert second is not None and second["type"] == "wake" and second["phrase"] == "four seven", standby.seen
     standby.until("say")
     code, err = standby.end()
     assert code == 143, err
@@ -162,18 +107,11 @@ def test_out_of_the_box_a_phrase_naming_a_muscle_starts_that_script(
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(said), "foot cramp"], check=True, timeout=30)
     cramp = tmp_path / "cramp.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(cramp), "I have a cramp in my foot"], check=True, timeout=30)
-    standby = Standby(env, "calf")
+    standby = StandbyProcess(env, "calf")
     assert standby.until("standby")["microphone"] is True
     standby.say(cramp)  # its words inside a sentence: no start
-    for _ in range(3):  # like a person not heard the first time, it is said again
-        standby.say(said)
-        event = standby.within(5.0)
-        while event is not None and event["type"] == "unheard":
-            event = standby.within(5.0)
-        if event is not None:
-            break
-    wake = standby.seen[-1]
-    assert (wake["phrase"], wake["by"]) == ("foot cramp", "voice")
+    wake = standby.said_until_taken(said, said, said)  # like a person not heard the first time
+    assert wake is not None and (wake["phrase"], wake["by"]) == ("foot cramp", "voice"), standby.seen
     assert standby.until("start")["script"] == "my-feet"
     code, err = standby.end()
     assert code == 143, err
@@ -181,10 +119,8 @@ def test_out_of_the_box_a_phrase_naming_a_muscle_starts_that_script(
 
 def test_the_microphone_removed_and_restored_is_said_once_and_standby_listens_again_by_itself(
         env: dict[str, str], tmp_path: Path) -> None:
-    taught = [wav(george(f"4_george_{i}", f"7_george_{i}"), tmp_path / f"take{i}.wav") for i in range(3)]
-    subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, taught)],
-                   env=env, capture_output=True, check=True, timeout=300)
-    standby = Standby(env, DATA / "short.yaml")
+    teach_four_seven(env, tmp_path)
+    standby = StandbyProcess(env, DATA / "short.yaml")
     assert standby.until("standby")["microphone"] is True
     modules = subprocess.run(["pactl", "list", "short", "modules"], env=env, capture_output=True, text=True,
                              check=True).stdout.splitlines()
@@ -197,24 +133,18 @@ def test_the_microphone_removed_and_restored_is_said_once_and_standby_listens_ag
     subprocess.run(["pactl", "load-module", "module-remap-source", "master=micfeed.monitor", "source_name=vmic"],
                    env=env, check=True, capture_output=True)  # plugged back
     subprocess.run(["pactl", "set-default-source", "vmic"], env=env, check=True)
-    for _ in range(12):  # said every few seconds, as a person would: heard once standby listens there again
-        standby.say(phrase)
-        event = standby.within(3.0)
-        if event is not None and event["type"] == "wake":
-            break
-    assert standby.seen[-1]["type"] == "wake", standby.seen
+    wake = standby.said_until_taken(*[phrase] * 6)  # said again, as a person would, until heard
+    assert wake is not None and wake["type"] == "wake", standby.seen
     code, err = standby.end()
     assert code == 143, err
 
 def test_the_sound_server_restarting_is_said_once_and_standby_listens_again_by_itself(
         server: dict[str, str], env: dict[str, str], own_dirs: Path, tmp_path: Path) -> None:
     """Last in the module: it leaves a new server in place of the module's, and stops it at the end."""
-    takes = [wav(george(f"4_george_{i}", f"7_george_{i}"), tmp_path / f"take{i}.wav") for i in range(3)]
-    subprocess.run([*CRAMPVOICE, "words", "add", "four seven", "--as", "start", *map(str, takes)],
-                   env=env, capture_output=True, check=True, timeout=300)
+    teach_four_seven(env, tmp_path)
     script = tmp_path / "tiny.yaml"
     script.write_text(TINY.format(title="Tiny", muscle="calf"))
-    standby = Standby(env, script)
+    standby = StandbyProcess(env, script)
     assert standby.until("standby")["microphone"] is True
     os.kill(int(server["CRAMPVOICE_TEST_PULSE_PID"]), signal.SIGKILL)  # the server dies
     gone = standby.until("notice")

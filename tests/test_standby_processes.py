@@ -3,14 +3,10 @@ session that fails, SIGTERM; and the systemd unit `--install` writes."""
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import shutil
 import signal
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,8 @@ import pytest
 from crampvoice.cli import main
 from crampvoice.diary import Diary
 
-CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
+from .standby_process import StandbyProcess
+
 TINY = """\
 crampvoice: 1
 title: {title}
@@ -29,46 +26,9 @@ steps:
 """
 
 
-class Standby:
-    """The process, its events as they come, and lines to type into it."""
-
-    def __init__(self, *args: str | Path) -> None:
-        env = {**os.environ, "PULSE_SERVER": "unix:/nonexistent/crampvoice-test"}  # no sound: text and keys
-        self.proc = subprocess.Popen([*CRAMPVOICE, "standby", *map(str, args), "--events", "-"], env=env, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.seen: list[dict[str, object]] = []
-        self._arrived: queue.SimpleQueue[dict[str, object]] = queue.SimpleQueue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._arrived.put(json.loads(line))
-
-    def until(self, type_: str, saying: str = "") -> dict[str, object]:
-        while True:
-            event = self._arrived.get(timeout=60)
-            self.seen.append(event)
-            if event["type"] == type_ and saying in str(event.get("text", "")):
-                return event
-
-    def type(self, line: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-
-    def end(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
-        self.proc.send_signal(signum)
-        self.proc.wait(timeout=30)
-        self._reader.join(timeout=30)
-        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
-        err = self.proc.stderr.read()
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            stream.close()
-        while not self._arrived.empty():
-            self.seen.append(self._arrived.get())
-        return self.proc.returncode, err
+def standby_(*args: str | Path) -> StandbyProcess:
+    env = {**os.environ, "PULSE_SERVER": "unix:/nonexistent/crampvoice-test"}  # no sound: text and keys
+    return StandbyProcess(env, *args, typing=True)
 
 
 @pytest.fixture
@@ -84,7 +44,7 @@ def test_phrases_start_their_scripts_one_session_after_another_and_sigterm_ends_
         own_dirs: Path, scripts: Path, tmp_path: Path) -> None:
     quick = tmp_path / "quick.yaml"
     quick.write_text(TINY.format(title="Quick", muscle="calf").replace("Sip some water.", "Rest. " * 40))
-    standby = Standby(quick)
+    standby = standby_(quick)
     standby.until("standby")
     standby.type("foot cramp")  # names a muscle: the person's own script for it
     wake = standby.until("wake")
@@ -111,7 +71,7 @@ def test_phrases_start_their_scripts_one_session_after_another_and_sigterm_ends_
 def test_a_session_that_fails_is_said_once_and_standby_starts_the_next(own_dirs: Path, tmp_path: Path) -> None:
     script = tmp_path / "mine.yaml"
     script.write_text("crampvoice: 1\ntitle: Mine\nsteps: [{hodl: 3}]\n")
-    standby = Standby(script)
+    standby = standby_(script)
     standby.until("standby")
     standby.type("cramp help")
     notice = standby.until("notice", saying="The session could not run")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 
 from . import __version__, cli_diary, cli_profile, cli_share, cli_standby, cli_voice, doctor, library, session
 from .core import phrases
@@ -297,9 +297,9 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
     return source
 
 
-def _open_events(path: str) -> TextIO:
+def _open_events(path: str, mode: Literal["w", "a"] = "w") -> TextIO:
     try:
-        return open(path, "w", encoding="utf-8")
+        return open(path, mode, encoding="utf-8")
     except OSError as e:
         raise CrampvoiceError(f"cannot write the events file {path} ({e.strerror})",
                               "give a path in a folder you can write to, or '-' for the screen") from None

@@ -14,7 +14,7 @@ import shutil
 import sys
 from contextlib import ExitStack, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from . import library
 from .cli_profile import option
@@ -70,9 +70,9 @@ def cmd_standby(args: argparse.Namespace) -> int:
         signals = stack.enter_context(session.signals_end_session(inbox))
         events = None
         if args.events:
-            stream = sys.stdout if to_stdout else _append(args.events)
+            stream = sys.stdout if to_stdout else cli._open_events(args.events, "a")  # a restart loses nothing
             if not to_stdout:
-                stack.callback(_close_quietly, stream)
+                stack.callback(cli._close_quietly, stream)
             events = EventLog(stream, clock.now(), notify=lambda message: inbox.put(DeviceFailed(message)))
         keys = cli._keyboard(view, vocabulary)
         around = cli.Around(clock, inbox, events, keys is not None, {})
@@ -199,19 +199,6 @@ def _tone(settings: Settings) -> None:
         player.play(sound).wait(timeout=sound.duration_s + TONE_TAIL_S)
     finally:
         player.close()
-
-
-def _append(path: str) -> TextIO:
-    try:
-        return open(path, "a", encoding="utf-8")
-    except OSError as e:
-        raise CrampvoiceError(f"cannot write the events file {path} ({e.strerror})",
-                              "give a path in a folder you can write to, or '-' for the screen") from None
-
-
-def _close_quietly(stream: TextIO) -> None:
-    with suppress(OSError):
-        stream.close()
 
 
 # -- the systemd user unit ----------------------------------------------------------
