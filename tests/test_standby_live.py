@@ -33,7 +33,8 @@ TINY = "crampvoice: 1\ntitle: {title}\nmuscle: {muscle}\nsafety: [Get help if it
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, str]]:
-    """One sound server for the module."""
+    """One sound server for the module, not conftest's for the whole run: the last test here kills it
+    (the sound server restarting), which must not reach other modules' tests."""
     if not pa.available():
         pytest.skip("PulseAudio is not installed (./dev.sh test installs it)")
     with pa.pulse_server() as env:
