@@ -7,6 +7,7 @@
 #   ./dev.sh bench load      speech heard and first sound with busy loops on every core
 #   ./dev.sh bench personal  the personal recogniser on real people, beside the ways without it
 #   ./dev.sh bench hour      false accepts an hour of talk and noise, personal model on
+#   ./dev.sh bench standby   false starts an hour and start phrases caught in noise (standby)
 #   ./dev.sh bench live      CPU while listening live, in silence and with talk, each way of hearing
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
 #   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
@@ -28,6 +29,9 @@ VENV=${VENV:-.venv}
 # Speech out and in, and the virtual audio device the tests use. Text and keys work without them.
 AUDIO_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 libpulse0 flac pulseaudio pulseaudio-utils libasound2-plugins
                 alsa-utils sox)
+
+# For the tests only: systemd-analyze checks the unit `crampvoice standby --install` writes.
+TEST_PACKAGES=(systemd)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -113,6 +117,7 @@ case "$task" in
   test)
     ensure_python
     install_packages required "${AUDIO_PACKAGES[@]}"
+    install_packages optional "${TEST_PACKAGES[@]}"
     ensure_venv dev
     lint
     ensure_yaml_server
@@ -124,7 +129,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|standby|diary|verify|live|embed|decide|general|bargein|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;

@@ -40,7 +40,10 @@ def test_the_verifier_loads_from_the_installed_package_with_no_network() -> None
 
 def test_every_default_phrase_has_a_class_and_the_weights_survive_a_round_trip() -> None:
     verifier = Verifier.load()
-    assert {normalise(p) for ps in PHRASES.values() for p in ps} <= set(verifier.phrases)
+    # start phrases are no session command: standby holds them to a stricter rule of its own
+    # (core/wake.py), pocketsphinx alone proposing them, since no real recordings of them exist to train on
+    commands = {normalise(p) for c, ps in PHRASES.items() if c is not Command.START for p in ps}
+    assert commands <= set(verifier.phrases)
     again = Verifier.from_bytes(verifier.to_bytes())
     assert again.phrases == verifier.phrases and again.threshold == verifier.threshold
 

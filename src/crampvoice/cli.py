@@ -9,11 +9,11 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack, suppress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 
-from . import __version__, cli_diary, cli_profile, cli_share, cli_voice, doctor, library, session
+from . import __version__, cli_diary, cli_profile, cli_share, cli_standby, cli_voice, doctor, library, session
 from .core import phrases
 from .core.commands import KEY_HELP, Vocabulary
 from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
@@ -25,7 +25,7 @@ from .core.safety import History
 from .core.script import RATE_BOUNDS_WPM, Script
 from .core.timeline import estimate_speech_s, simulate, total_s
 from .core.yamlnodes import shown
-from .eventlog import EventLog, Tee
+from .eventlog import EventLog, Marked, Tee
 from .settings import Settings, load_settings, select_profile, settings_path
 from .speak import build_voice_speaker
 from .speak.render import output_file, prepare, sentences
@@ -127,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_diary.register(sub)
     cli_profile.register(sub)
     cli_share.register(sub)
+    cli_standby.register(sub)
     return parser
 
 
@@ -198,16 +199,30 @@ def cmd_try(args: argparse.Namespace) -> int:
     return _session(args, settings, script, only=args.step - 1)
 
 
-def _session(args: argparse.Namespace, settings: Settings, script: Script, only: int | None = None) -> int:
+@dataclass
+class Around:
+    """What a session shares with what runs one session after another (standby): the inbox, the
+    clock, the --events log, keys already putting into the inbox, and fields for its `start` event."""
+
+    clock: session.MonotonicClock
+    inbox: session.QueueInbox
+    events: Sink | None
+    keys: bool  # whether keys are read already (into `inbox`)
+    mark: dict[str, object]
+    abandoned: bool = False  # a speaker was left stuck in the audio library: leave without its clean-up
+
+
+def _session(args: argparse.Namespace, settings: Settings, script: Script, only: int | None = None,
+             around: Around | None = None) -> int:
     voice = _voice_settings(args, settings, script)
     to_stdout = args.events == "-"
     view = TextView(sys.stderr if to_stdout else sys.stdout)
-    clock, inbox = session.MonotonicClock(), session.QueueInbox()
+    clock, inbox = (around.clock, around.inbox) if around else (session.MonotonicClock(), session.QueueInbox())
     with ExitStack() as stack:
         signals = stack.enter_context(session.signals_end_session(inbox))
-        events: Sink | None = None
+        events: Sink | None = None if around is None else around.events
         begun = clock.now()  # the --events log and the diary count `t` from the same instant
-        if args.events:
+        if args.events and around is None:
             stream = sys.stdout if to_stdout else _open_events(args.events)
             if not to_stdout:
                 stack.callback(_close_quietly, stream)
@@ -216,9 +231,11 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, only:
         history = None if diary is None else diary.history
         if diary is not None:
             events = diary.sink if events is None else Tee(diary.sink, events)  # kept before it is shown
+        if around is not None and events is not None:
+            events = Marked(events, around.mark)
         speaker = TextSpeaker() if args.text else _voice_or_text(voice, inbox, view)
         vocabulary = Vocabulary(settings.words)
-        keys = _keyboard(view, vocabulary)
+        keys = None if around is not None and around.keys else _keyboard(view, vocabulary)
         sources: tuple[Source, ...] = () if keys is None else (keys,)
         keys_only = args.keyboard or settings.input != "voice"  # the profile's input: keys, or the one switch
         ears = None if keys_only else _microphone_or_keys(args.mic, vocabulary, speaker, view)
@@ -235,7 +252,10 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, only:
     if reason == "interrupted":
         code = 128 + signals[0] if signals else EXIT_INTERRUPTED  # 143 after SIGTERM, 129 after SIGHUP
     if isinstance(speaker, VoiceSpeaker) and speaker.abandoned:
-        _leave_now(code)
+        if around is not None:
+            around.abandoned = True
+        else:
+            leave_now(code)
     return code
 
 
@@ -248,7 +268,7 @@ def teach_tip(history: History | None, recognizer: Recognizer) -> tuple[str, ...
     return (phrases.TEACH_TIP,) if first and not is_personal(recognizer) else ()
 
 
-def _leave_now(code: int) -> NoReturn:
+def leave_now(code: int) -> NoReturn:
     """End the process without the audio library's clean-up: a thread is stuck inside it on a
     frozen sound server, where the clean-up would wait on it (or crash under it)."""
     sys.stdout.flush()
@@ -284,9 +304,9 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
     return source
 
 
-def _open_events(path: str) -> TextIO:
+def _open_events(path: str, mode: Literal["w", "a"] = "w") -> TextIO:
     try:
-        return open(path, "w", encoding="utf-8")
+        return open(path, mode, encoding="utf-8")
     except OSError as e:
         raise CrampvoiceError(f"cannot write the events file {path} ({e.strerror})",
                               "give a path in a folder you can write to, or '-' for the screen") from None

@@ -42,3 +42,14 @@ class Tee:
     def write(self, type_: str, at: float, **fields: object) -> None:
         for sink in self.sinks:
             sink.write(type_, at, **fields)
+
+
+class Marked:
+    """Adds `mark` to the `start` event: how a session was started (by voice, from standby)."""
+
+    def __init__(self, sink: Sink, mark: dict[str, object]) -> None:
+        self.sink = sink
+        self.mark = mark
+
+    def write(self, type_: str, at: float, **fields: object) -> None:
+        self.sink.write(type_, at, **({**fields, **self.mark} if type_ == "start" else fields))

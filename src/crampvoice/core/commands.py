@@ -28,6 +28,7 @@ class Command(enum.Enum):
     SLEEP = "sleep"
     WAKE = "wake"
     SWITCH = "switch"  # the single switch (space): picks what is on offer
+    START = "start"  # begins a session from standby (standby.py); nothing inside a session
 
 
 # DESIGN.md's word table. Longer phrases are easier to hear than one syllable.
@@ -49,6 +50,9 @@ PHRASES: Mapping[Command, tuple[str, ...]] = {
     Command.TIME: ("time", "how long"),
     Command.SLEEP: ("go to sleep",),
     Command.WAKE: ("wake up",),
+    # Two words each, every one in pocketsphinx's dictionary ("crampvoice" as "cramp" + "voice",
+    # sphinx.py); a phrase nobody says by chance, since a false start talks into a dark bedroom.
+    Command.START: ("cramp help", "crampvoice start"),
 }
 
 # What must always work, whatever a person teaches: their default phrases can never be given to

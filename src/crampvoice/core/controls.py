@@ -95,6 +95,8 @@ class Controls(Routine):
             self._say(P.ASLEEP if self.asleep else P.AWAKE)
         elif c is Command.SWITCH:
             self._switch(running)
+        elif c is Command.START:
+            pass  # a start phrase (standby's) typed or heard while a session already runs: nothing to do
         else:
             assert_never(c)
 
@@ -195,7 +197,8 @@ class Controls(Routine):
         if self.asleep:
             return frozenset({Command.WAKE})
         answers = {Command.YES, Command.NO} if self.phase is Phase.CONFIRM or self._asking() else set()
-        return frozenset(set(Command) - {Command.SWITCH, Command.WAKE, Command.YES, Command.NO} | answers)
+        return frozenset(set(Command) - {Command.SWITCH, Command.WAKE, Command.YES, Command.NO, Command.START}
+                         | answers)
 
     # -- the single switch: choices offered one at a time ----------------------------
 

@@ -140,13 +140,19 @@ class SphinxRecognizer:
 
 
 def _pronunciations(path: Path, vocabulary: Vocabulary) -> dict[str, list[str]]:
-    """CMUdict's pronunciations ("word(2)" variants too) of every word the vocabulary uses."""
+    """CMUdict's pronunciations ("word(2)" variants too) of every word the vocabulary uses. A word
+    CMUdict lacks that is two of its words joined ("crampvoice": "cramp" + "voice") is said as both."""
     wanted = {w for ps in vocabulary.phrases.values() for p in ps for w in p.split()}
+    halves = {w: [(w[:i], w[i:]) for i in range(2, len(w) - 1)] for w in wanted}
+    looked_for = wanted | {h for pairs in halves.values() for pair in pairs for h in pair}
     found: dict[str, list[str]] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             head, _, pron = line.partition(" ")
             word = head.split("(")[0]
-            if word in wanted:
+            if word in looked_for:
                 found.setdefault(word, []).append(pron.strip())
-    return found
+    joined = {w: [f"{a} {b}" for first, second in pairs if first in found and second in found
+                  for a in found[first][:1] for b in found[second][:1]][:1]
+              for w, pairs in halves.items() if w not in found}
+    return {w: found.get(w) or joined[w] for w in wanted if found.get(w) or joined.get(w)}
