@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
-from crampvoice import diaryview, session
+from crampvoice import session
 from crampvoice.cli import main
 from crampvoice.core import phrases as P
 from crampvoice.core.commands import Command
 from crampvoice.core.events import CommandGiven
 from crampvoice.core.testing import FakeClock, FakeSpeaker, ScriptedInbox
 from crampvoice.diary import SCHEMA_VERSION, Diary, DiaryError, DiarySink, diary_path
+from crampvoice.diary import view as diaryview
 from crampvoice.eventlog import EventLog, Tee
 from crampvoice.view import TextView
 
@@ -160,7 +161,7 @@ def test_a_diary_that_cannot_be_used_is_one_sentence_and_is_never_written_over(k
     if kind == "newer version":
         assert "newer crampvoice" in err
     # A session: one sentence, and the session is not kept; the file is left as it was.
-    from crampvoice import cli_diary
+    from crampvoice.cli import diary as cli_diary
 
     view_text = io.StringIO()
     with contextlib.ExitStack() as stack:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crampvoice.cli import _parser
+from crampvoice.cli.app import _parser
 from crampvoice.core.commands import KEYS
 from crampvoice.core.scriptfile import parse_script
 from crampvoice.library import TEMPLATE, bundled_dir, load

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crampvoice.doctor import start_server
+from crampvoice.cli.doctor import start_server
 from crampvoice.listen.mic import InputDevice, Source
 
 from . import pulse as pa

@@ -311,8 +311,8 @@ def test_the_diary_is_read_in_a_folder_that_cannot_be_written(own_dirs: Path) ->
 
 
 def test_diary_json_gives_null_where_nothing_was_answered_commanded_or_advised(own_dirs: Path) -> None:
-    from crampvoice import diaryview
     from crampvoice.diary import Diary, diary_path
+    from crampvoice.diary import view as diaryview
 
     with Diary.open(diary_path()) as diary:
         diary.begin(0.0, print, wall=1_790_000_000.0).write("start", 0.0, title="Calf", steps=1, script="calf")

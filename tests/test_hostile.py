@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crampvoice import cli
+from crampvoice.cli import app as cli
 from crampvoice.cli import main
 from crampvoice.core.errors import DeviceError, ScriptError, SettingsError
 from crampvoice.core.printable import first_control

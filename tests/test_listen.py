@@ -359,7 +359,7 @@ def test_only_the_newest_unheard_utterances_are_kept_privately_newest_first(tmp_
 
 
 def test_the_tip_to_teach_it_ones_voice_is_said_at_a_first_session_heard_without_it_only() -> None:
-    from crampvoice.cli import teach_tip
+    from crampvoice.cli.app import teach_tip
     from crampvoice.core.phrases import TEACH_TIP
     from crampvoice.core.safety import History
     from crampvoice.listen.sphinx import SphinxRecognizer

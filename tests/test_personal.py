@@ -96,7 +96,7 @@ def test_the_takes_are_files_the_person_can_list_and_delete_and_the_model_follow
     built_at = model.stat().st_mtime_ns
     assert heard(GEORGE / "4_george_10.wav")["4_george_10.wav"] == "stop"
     assert model.stat().st_mtime_ns == built_at  # the same takes: read back, not built again
-    from crampvoice.cli import teach_tip
+    from crampvoice.cli.app import teach_tip
     from crampvoice.core.commands import Vocabulary
     from crampvoice.listen.hearing import recognizer_for
 

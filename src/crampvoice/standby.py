@@ -37,7 +37,7 @@ class Wake:
 
 @dataclass
 class StandbyParts:
-    """What standby is wired to: real adapters from cli_standby.py, fakes from tests."""
+    """What standby is wired to: real adapters from cli/standby.py, fakes from tests."""
 
     clock: Clock
     inbox: Inbox

@@ -1,4 +1,4 @@
-"""Errors that say whose move it is. Only `cli.py` formats them for people."""
+"""Errors that say whose move it is. Only the command line (`cli/`) formats them for people."""
 
 from __future__ import annotations
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import diaryview
-from .cli_profile import option
-from .core.errors import CrampvoiceError
-from .core.events import Arrival, DeviceFailed
-from .core.printable import brief
-from .core.safety import WEEK_S, History
-from .diary import Diary, DiaryError, DiarySink, diary_path
-from .view import TextView
+from ..core.errors import CrampvoiceError
+from ..core.events import Arrival, DeviceFailed
+from ..core.printable import brief
+from ..core.safety import WEEK_S, History
+from ..diary import Diary, DiaryError, DiarySink, diary_path
+from ..diary import view as diaryview
+from ..view import TextView
+from .profile import option
 
 RECENT = 20  # episodes in the table when no --since is given
 
@@ -165,7 +165,7 @@ def _instant(seconds: float) -> str:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from .diaryplot import plot
+    from ..diary.plot import plot
 
     output = Path(args.output)
     if output.suffix.lower() not in (".png", ".svg"):

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .core.errors import DeviceError
-from .diary import Episode
+from ..core.errors import DeviceError
+from .store import Episode
 
 INSTALL = "pip install 'crampvoice[plot]'  (in this project: .venv/bin/pip install -e '.[plot]')"
 _MARKS = {"completed": "o", "stopped": "s", "interrupted": "x", "unfinished": "^"}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import shutil
 
-from .core.errors import DeviceError
-from .speak.player import SoundDevicePlayer
-from .speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
+from ..core.errors import DeviceError
+from ..speak.player import SoundDevicePlayer
+from ..speak.synth import ESPEAK_RATE_HZ, Pyttsx3Synth
 
 
 def check_synthesis() -> str:
@@ -30,10 +30,10 @@ def check_output() -> str:
 
 
 def check_recognizer() -> str:
-    from .core.commands import Vocabulary
-    from .listen.embedding import Embedder
-    from .listen.hearing import build_from_takes, hears_with
-    from .listen.sphinx import SphinxRecognizer
+    from ..core.commands import Vocabulary
+    from ..listen.embedding import Embedder
+    from ..listen.hearing import build_from_takes, hears_with
+    from ..listen.sphinx import SphinxRecognizer
 
     recognizer = SphinxRecognizer(Vocabulary())
     Embedder()  # the personal recogniser's front end loads
@@ -43,8 +43,8 @@ def check_recognizer() -> str:
 
 
 def check_microphone() -> str:
-    from .listen.capture import Capture
-    from .listen.mic import input_devices
+    from ..listen.capture import Capture
+    from ..listen.mic import input_devices
 
     try:
         capture = Capture()  # the default microphone, opened as `run` opens it
@@ -81,8 +81,8 @@ def start_server() -> str:
 def no_device(direction: str, error: DeviceError) -> DeviceError:
     """Why the default sound device would not open, in the person's words rather than PortAudio's
     ("Error querying device -1"), with the one thing to do next."""
-    from .listen.capture import sounddevice
-    from .listen.mic import is_monitor
+    from ..listen.capture import sounddevice
+    from ..listen.mic import is_monitor
 
     key, thing = (("max_output_channels", "speakers or headphones") if direction == "output"
                   else ("max_input_channels", "a microphone"))
@@ -109,7 +109,7 @@ def no_device(direction: str, error: DeviceError) -> DeviceError:
 def monitor_as_microphone() -> DeviceError | None:
     """The default source is a speaker's monitor (a machine with no microphone, whose sound server
     listens to its own speakers): it opens and sends sound, and would hear the program's own voice."""
-    from .listen.mic import server_sources
+    from ..listen.mic import server_sources
 
     default, every = server_sources() or (None, [])
     if default is None or not default.monitor:

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from .core.errors import SettingsError
-from .core.yamlnodes import shown
-from .settings import data_dir
-from .smallfile import narrow, private_folder, why
+from ..core.errors import SettingsError
+from ..core.yamlnodes import shown
+from ..settings import data_dir
+from ..smallfile import narrow, private_folder, why
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000  # another session writing its event: wait this long for it (each takes ms)

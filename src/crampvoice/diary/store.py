@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core.safety import WEEK_S, History, Span
-from .diaryfile import SCHEMA_VERSION, DiaryError, connect, create, errors, migrate, regular
-from .settings import person_dir
+from ..core.safety import WEEK_S, History, Span
+from ..settings import person_dir
+from .file import SCHEMA_VERSION, DiaryError, connect, create, errors, migrate, regular
 
 __all__ = ["SCHEMA_VERSION", "Diary", "DiaryError", "DiarySink", "Episode", "diary_path"]  # with the file's
 

@@ -13,31 +13,37 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NoReturn, TextIO
 
-from . import __version__, cli_diary, cli_profile, cli_share, cli_standby, cli_voice, doctor, library, session
-from .core import phrases
-from .core.commands import KEY_HELP, Vocabulary
-from .core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
-from .core.events import DeviceFailed, Log, Say
-from .core.phrases import count
-from .core.ports import Sink, Source, Speaker
-from .core.printable import brief, printable
-from .core.safety import History
-from .core.script import RATE_BOUNDS_WPM, Script
-from .core.timeline import estimate_speech_s, simulate, total_s
-from .core.yamlnodes import shown
-from .eventlog import EventLog, Marked, Tee
-from .settings import Settings, load_settings, select_profile, settings_path
-from .speak import build_voice_speaker
-from .speak.render import output_file, prepare, sentences
-from .speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
-from .speak.text import TextSpeaker
-from .speak.voice import VoiceSpeaker
-from .view import TextView
+from .. import __version__, library, session
+from ..core import phrases
+from ..core.commands import KEY_HELP, Vocabulary
+from ..core.errors import CrampvoiceError, DeviceError, Problem, ScriptError
+from ..core.events import DeviceFailed, Log, Say
+from ..core.phrases import count
+from ..core.ports import Sink, Source, Speaker
+from ..core.printable import brief, printable
+from ..core.safety import History
+from ..core.script import RATE_BOUNDS_WPM, Script
+from ..core.timeline import estimate_speech_s, simulate, total_s
+from ..core.yamlnodes import shown
+from ..eventlog import EventLog, Marked, Tee
+from ..settings import Settings, load_settings, select_profile, settings_path
+from ..speak import build_voice_speaker
+from ..speak.render import output_file, prepare, sentences
+from ..speak.synth import DEFAULT_VOICE, Pyttsx3Synth, VoiceSettings
+from ..speak.text import TextSpeaker
+from ..speak.voice import VoiceSpeaker
+from ..view import TextView
+from . import diary as cli_diary
+from . import doctor
+from . import profile as cli_profile
+from . import share as cli_share
+from . import standby as cli_standby
+from . import voice as cli_voice
 
 if TYPE_CHECKING:
-    from .listen.mic import MicrophoneSource
-    from .listen.recognizer import Recognizer
-    from .listen.stream import Decision
+    from ..listen.mic import MicrophoneSource
+    from ..listen.recognizer import Recognizer
+    from ..listen.stream import Decision
 
 EXIT_INTERRUPTED = 130
 LIST_NAME_CHARS = 32  # a longer name is cut in `list`, so that the titles stay in one column
@@ -262,7 +268,7 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, only:
 def teach_tip(history: History | None, recognizer: Recognizer) -> tuple[str, ...]:
     """The tip to teach it one's voice: said once, at the end of a first session heard without it
     (when the cramp has eased, not before the first stretch)."""
-    from .listen.hearing import is_personal
+    from ..listen.hearing import is_personal
 
     first = history is None or history.first_session
     return (phrases.TEACH_TIP,) if first and not is_personal(recognizer) else ()
@@ -288,9 +294,9 @@ def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextVi
 def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speaker,
                         view: TextView) -> MicrophoneSource | None:
     """A listening microphone, or, saying why once, none (the keys work either way)."""
-    from .listen.hearing import recognizer_for
-    from .listen.mic import MicrophoneSource, find_device
-    from .listen.unheard import unheard_dir
+    from ..listen.hearing import recognizer_for
+    from ..listen.mic import MicrophoneSource, find_device
+    from ..listen.unheard import unheard_dir
 
     try:
         recognizer, notes = recognizer_for(vocabulary)
@@ -319,7 +325,7 @@ def _close_quietly(stream: TextIO) -> None:
 
 
 def _keyboard(view: TextView, vocabulary: Vocabulary) -> Source | None:
-    from .keys import LineKeys, TerminalKeys
+    from ..keys import LineKeys, TerminalKeys
 
     if sys.stdin is None:  # started with standard input closed (<&-)
         view.line("Keys are off: standard input is closed. The session goes on by itself; Ctrl-C ends it.")
@@ -429,9 +435,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
-    from .listen.files import read_audio
-    from .listen.hearing import recognizer_for
-    from .listen.stream import recognize
+    from ..listen.files import read_audio
+    from ..listen.hearing import recognizer_for
+    from ..listen.stream import recognize
 
     # wait_s=None: a file is heard alike every time, never before Moonshine has loaded
     recognizer, notes = recognizer_for(Vocabulary(load_settings().words), wait_s=None)
@@ -468,7 +474,7 @@ def _recognized(name: str, decision: Decision | None) -> dict[str, object]:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from .listen.mic import input_devices
+    from ..listen.mic import input_devices
 
     devices = input_devices()
     for device in devices:
@@ -510,14 +516,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import SCHEMAS, as_json
+    from ..schema import SCHEMAS, as_json
 
     sys.stdout.write(as_json(SCHEMAS[args.kind]()))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .schema import refresh_all
+    from ..schema import refresh_all
 
     refresh_all()  # after a reinstall, the schemas editors read are this program's again
     failed = False

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 
-from .core.printable import printable
-from .core.safety import RULES, Span, rules_met
-from .diary import Episode
+from ..core.printable import printable
+from ..core.safety import RULES, Span, rules_met
+from .store import Episode
 
 FIELDS = tuple(f.name for f in fields(Episode))
 _TEXT = ("script", "title", "muscle", "ended", "eased", "commands", "advised")

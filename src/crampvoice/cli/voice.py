@@ -10,17 +10,17 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio import Audio
-from .cli_profile import option
-from .core.commands import Command, Vocabulary, kept_for, normalise
-from .core.errors import CrampvoiceError
-from .core.phrases import count
-from .core.ports import Source, Speaker
-from .view import TextView
+from ..audio import Audio
+from ..core.commands import Command, Vocabulary, kept_for, normalise
+from ..core.errors import CrampvoiceError
+from ..core.phrases import count
+from ..core.ports import Source, Speaker
+from ..view import TextView
+from .profile import option
 
 if TYPE_CHECKING:
-    from .listen.hearing import Built
-    from .teach import Teacher
+    from ..listen.hearing import Built
+    from ..teach import Teacher
 
 COMMANDS = {c.value: c for c in Command if c is not Command.SWITCH}
 
@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_teach(args: argparse.Namespace) -> int:
-    from . import teach
+    from .. import teach
 
     unknown = [c for c in args.commands if c not in COMMANDS]
     if unknown:
@@ -78,7 +78,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 
 def cmd_words_list(args: argparse.Namespace) -> int:
-    from .listen import takes
+    from ..listen import takes
 
     read = takes.read()
     counts = takes.counts(read.takes)
@@ -96,15 +96,15 @@ def cmd_words_list(args: argparse.Namespace) -> int:
 
 
 def cmd_words_add(args: argparse.Namespace) -> int:
-    from .listen import takes
-    from .listen.unheard import unheard_dir
+    from ..listen import takes
+    from ..listen.unheard import unheard_dir
 
     command = COMMANDS[args.command]
     args.files = [*args.files, *args.extra]
     takes.checked_name(args.word)
     taken = _taken_from(args.word, command, args.force)
     if not args.files:  # three takes from the microphone
-        from . import teach
+        from .. import teach
 
         with ExitStack() as stack:
             teacher = _teacher(stack, args.mic, text=True)
@@ -137,8 +137,8 @@ def cmd_words_add(args: argparse.Namespace) -> int:
 def _taken_from(word: str, command: Command, force: bool) -> Command | None:
     """The command `word` means now, which teaching it for `command` would take it from (None: no
     other). Refused for stop, pause and emergency's words, and for any other without --force."""
-    from .listen import takes
-    from .settings import load_settings
+    from ..listen import takes
+    from ..settings import load_settings
 
     said = normalise(word)
     kept = kept_for(said)
@@ -161,7 +161,7 @@ def _taken_from(word: str, command: Command, force: bool) -> Command | None:
 
 
 def cmd_words_unheard(args: argparse.Namespace) -> int:
-    from .listen import unheard
+    from ..listen import unheard
 
     if args.clear:
         print(f"Deleted {count(unheard.clear(), 'recording')} of what was not understood.")
@@ -180,8 +180,8 @@ def cmd_words_unheard(args: argparse.Namespace) -> int:
 
 def _spoken(path: Path) -> Audio:
     """The word in a recording, cut where the microphone path would cut it."""
-    from .listen.files import read_audio
-    from .listen.takes import spoken_part
+    from ..listen.files import read_audio
+    from ..listen.takes import spoken_part
 
     utterance = spoken_part(read_audio(path))
     if utterance is None:
@@ -190,7 +190,7 @@ def _spoken(path: Path) -> Audio:
 
 
 def cmd_words_remove(args: argparse.Namespace) -> int:
-    from .listen import takes
+    from ..listen import takes
 
     gone = takes.remove(args.word)
     if not gone:
@@ -203,7 +203,7 @@ def cmd_words_remove(args: argparse.Namespace) -> int:
 def _build_sentence(checked: Sequence[Built] = ()) -> str:
     """What the model built from the takes is; if it was built already while teaching (`_unsure`)
     and nothing has changed since, what was said then ("Learnt your voice ... in 4.2 s")."""
-    from .listen.hearing import build_from_takes
+    from ..listen.hearing import build_from_takes
 
     built = build_from_takes()
     return checked[-1].summary if checked and checked[-1].learnt and not built.learnt else built.summary
@@ -211,7 +211,7 @@ def _build_sentence(checked: Sequence[Built] = ()) -> str:
 
 def _unsure(checked: list[Built]) -> set[tuple[Command, str]]:
     """Builds the model from the takes so far (kept in `checked`): the words it is unsure of."""
-    from .listen.hearing import build_from_takes
+    from ..listen.hearing import build_from_takes
 
     built = build_from_takes()
     checked.append(built)
@@ -220,9 +220,9 @@ def _unsure(checked: list[Built]) -> set[tuple[Command, str]]:
 
 def _teacher(stack: ExitStack, mic: str | None, text: bool) -> Teacher:
     """A teaching session's parts, closed with `stack`."""
-    from .listen.capture import Capture
-    from .listen.mic import find_device
-    from .teach import Teacher
+    from ..listen.capture import Capture
+    from ..listen.mic import find_device
+    from ..teach import Teacher
 
     capture = Capture(find_device(mic))
     stack.callback(capture.close)
@@ -232,10 +232,10 @@ def _teacher(stack: ExitStack, mic: str | None, text: bool) -> Teacher:
 
 
 def _speaker(text: bool) -> Speaker:
-    from .settings import load_settings
-    from .speak import build_voice_speaker
-    from .speak.synth import VoiceSettings
-    from .speak.text import TextSpeaker
+    from ..settings import load_settings
+    from ..speak import build_voice_speaker
+    from ..speak.synth import VoiceSettings
+    from ..speak.text import TextSpeaker
 
     if text:
         return TextSpeaker()
@@ -250,7 +250,7 @@ def _speaker(text: bool) -> Speaker:
 
 
 def _keys() -> Source:
-    from .core.commands import Vocabulary
-    from .keys import LineKeys, TerminalKeys
+    from ..core.commands import Vocabulary
+    from ..keys import LineKeys, TerminalKeys
 
     return TerminalKeys(sys.stdin) if sys.stdin.isatty() else LineKeys(sys.stdin, Vocabulary())

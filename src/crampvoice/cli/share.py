@@ -13,12 +13,12 @@ import re
 import sys
 from pathlib import Path
 
-from . import library
-from .core.errors import CrampvoiceError, SettingsError
-from .core.scriptfile import parse_script
-from .schema import with_first_line
-from .settings import load_settings, profile_file, profile_names, profile_path
-from .smallfile import read_regular, why, write_new
+from .. import library
+from ..core.errors import CrampvoiceError, SettingsError
+from ..core.scriptfile import parse_script
+from ..schema import with_first_line
+from ..settings import load_settings, profile_file, profile_names, profile_path
+from ..smallfile import read_regular, why, write_new
 
 MAX_BYTES = 1024 * 1024
 ANOTHER_FILE = "give another -o FILE, or --force to replace it"

@@ -15,11 +15,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import library
-from .core.errors import CrampvoiceError, SettingsError
-from .core.yamlnodes import MAX_FILE_BYTES
-from .schema import first_line, with_first_line
-from .settings import (
+from .. import library
+from ..core.errors import CrampvoiceError, SettingsError
+from ..core.yamlnodes import MAX_FILE_BYTES
+from ..schema import first_line, with_first_line
+from ..settings import (
     Settings,
     check_settings,
     config_dir,
@@ -30,7 +30,7 @@ from .settings import (
     select_profile,
     settings_path,
 )
-from .smallfile import read_regular, why, write_new
+from ..smallfile import read_regular, why, write_new
 
 TEMPLATE = """\
 # The settings of one person crampvoice is set up for. Every key is optional.
@@ -92,7 +92,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .listen import takes
+    from ..listen import takes
 
     select_profile(args.name)
     path = settings_path()
@@ -168,7 +168,7 @@ def _again() -> bool:
 
 
 def _described(settings: Settings) -> list[str]:
-    from .speak.synth import VoiceSettings
+    from ..speak.synth import VoiceSettings
 
     default = VoiceSettings()
     lines = [f"script: {settings.script}",

@@ -16,20 +16,20 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import library
-from .cli_profile import option
-from .core.commands import Command, Vocabulary
-from .core.errors import CrampvoiceError, ScriptError
-from .core.events import DeviceFailed
-from .core.wake import Candidate, muscle_phrases, script_for
-from .eventlog import EventLog
-from .settings import Settings, load_settings
-from .view import TextView
+from .. import library
+from ..core.commands import Command, Vocabulary
+from ..core.errors import CrampvoiceError, ScriptError
+from ..core.events import DeviceFailed
+from ..core.wake import Candidate, muscle_phrases, script_for
+from ..eventlog import EventLog
+from ..settings import Settings, load_settings
+from ..view import TextView
+from .profile import option
 
 if TYPE_CHECKING:
-    from .core.ports import Source
-    from .listen.wake import WakeRecognizer
-    from .standby import Wake
+    from ..core.ports import Source
+    from ..listen.wake import WakeRecognizer
+    from ..standby import Wake
 
 UNIT = "crampvoice-standby.service"
 TONE_LEVEL = 0.2  # of full scale at volume 1: about the session's own cue tone at the default volume
@@ -55,8 +55,9 @@ def cmd_standby(args: argparse.Namespace) -> int:
         return _install(args)
     if args.uninstall:
         return _uninstall()
-    from . import cli, session
-    from .standby import Standby, StandbyParts
+    from .. import session
+    from ..standby import Standby, StandbyParts
+    from . import app as cli
 
     settings = load_settings()
     vocabulary = standby_vocabulary(settings)
@@ -101,7 +102,7 @@ def standby_vocabulary(settings: Settings) -> Vocabulary:
     """The person's words, the start phrases that name a muscle ("calf cramp"), and the start
     phrases they taught in their voice (`words add PHRASE --as start`): a start is taken only when
     it is one of these, whole."""
-    from .listen import takes
+    from ..listen import takes
 
     taught = tuple(sorted({t.word for t in takes.takes() if t.command is Command.START}))
     start = settings.words.get(Command.START, ()) + muscle_phrases() + taught
@@ -123,10 +124,10 @@ class _Ear:
         self._recognizer: WakeRecognizer | None = None
 
     def open(self) -> Source:
-        from .listen.hearing import build_from_takes, recognizer_for
-        from .listen.mic import MicrophoneSource, find_device
-        from .listen.phrasegate import start_gate
-        from .listen.wake import WakeRecognizer
+        from ..listen.hearing import build_from_takes, recognizer_for
+        from ..listen.mic import MicrophoneSource, find_device
+        from ..listen.phrasegate import start_gate
+        from ..listen.wake import WakeRecognizer
 
         fresh_devices()
         if self._recognizer is None:
@@ -161,7 +162,7 @@ def _warm_output() -> None:
     """PortAudio started, and an output opened and closed, now rather than at the first start
     phrase: the first opening loads ALSA's plugin and reaches the sound server, which the first
     tone would otherwise wait for (the first start's tone came 1.1 s after the phrase, the next 0.3 s)."""
-    from .speak.player import SoundDevicePlayer
+    from ..speak.player import SoundDevicePlayer
 
     with suppress(CrampvoiceError):
         SoundDevicePlayer(16000).close()
@@ -188,9 +189,9 @@ def _candidates() -> list[Candidate]:
 
 def _tone(settings: Settings) -> None:
     """A short soft tone at the person's volume: heard, and starting."""
-    from .audio import tone
-    from .speak.player import SoundDevicePlayer
-    from .speak.synth import DEFAULT_VOLUME
+    from ..audio import tone
+    from ..speak.player import SoundDevicePlayer
+    from ..speak.synth import DEFAULT_VOLUME
 
     volume = settings.volume if settings.volume is not None else DEFAULT_VOLUME
     sound = tone(16000, level=TONE_LEVEL * volume)
