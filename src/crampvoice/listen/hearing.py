@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tempfile
 import time
@@ -43,33 +44,38 @@ class Built:
     passed_over: str | None = None  # the takes not learnt from, and why
 
 
-BUILT_FROM = "built_from"  # in the saved model: the takes it was learnt from (`_fingerprint`)
+BUILT_FROM = "built_from"  # in the saved model: every entry named like a take it was built beside (`_fingerprint`)
+BUILT_NOTE = "built_note"  # ... and what was said of them: words, takes, and the takes passed over (JSON)
 
 
 def build_from_takes(root: Path | None = None, embedder: Embedder | None = None) -> Built:
-    """The person's model: read back when the takes have not changed, else learnt from them again."""
+    """The person's model: read back when the takes have not changed (no take is opened then),
+    else learnt from them again."""
     root = root or takes.voice_dir()
+    model_path = root / "model.npz"
+    key = _fingerprint(takes.scan(root), root)
+    try:
+        saved = PersonalModel.from_bytes(model_path.read_bytes())
+        if str(saved.arrays.get(BUILT_FROM)) == key:
+            note = json.loads(str(saved.arrays[BUILT_NOTE]))
+            return Built(saved, _with(f"Listening for your voice: {P.count(note['words'], 'word')} from "
+                                      f"{P.count(note['takes'], 'take')}.", note["passed_over"]),
+                         passed_over=note["passed_over"])
+    except (OSError, ValueError, KeyError):
+        pass  # no model yet, one that cannot be read, or one from before the note was kept: build it
     read = takes.read(root)
     found, overruled = _not_overruling(read.takes)
     passed_over = " ".join(n for n in (read.note(root), overruled) if n) or None
     taught = [t for t in found if t.command is not None]
-    model_path = root / "model.npz"
     if not taught:
         return Built(None, _with("No words taught yet, so crampvoice listens with its general recogniser.",
                                  passed_over), passed_over=passed_over)
-    key = _fingerprint(found, root)
     words = len({(t.command, t.word) for t in taught})
-    try:
-        saved = PersonalModel.from_bytes(model_path.read_bytes())
-        if str(saved.arrays.get(BUILT_FROM)) == key:
-            return Built(saved, _with(f"Listening for your voice: {P.count(words, 'word')} from "
-                                      f"{P.count(len(taught), 'take')}.", passed_over), passed_over=passed_over)
-    except (OSError, ValueError, KeyError):
-        pass  # no model yet, or one that cannot be read: build it
     started = time.perf_counter()
     embedded = _embedded(read, root, embedder)
     model = PersonalModel.build(_by_label(taught, embedded), _others(found, embedded))
     model.arrays[BUILT_FROM] = np.array(key)
+    model.arrays[BUILT_NOTE] = np.array(json.dumps({"words": words, "takes": len(taught), "passed_over": passed_over}))
     _write(model_path, model.to_bytes())
     (root / "model.key").unlink(missing_ok=True)  # where older versions named the takes
     return Built(model, _with(f"Learnt your voice: {P.count(words, 'word')} from {P.count(len(taught), 'take')} "
@@ -271,10 +277,15 @@ def _samples(audio: Audio) -> Samples:
 
 
 def _fingerprint(found: list[takes.Take], root: Path) -> str:
+    """Each entry named like a take, by its size and time, or as what it is when it cannot be one
+    (a FIFO, a folder, a link to nothing): any change there builds the model again."""
     lines = []
     for t in found:
-        stat = t.path.stat()
-        lines.append(f"{t.path.relative_to(root)} {stat.st_size} {stat.st_mtime_ns}")
+        try:
+            info = t.path.stat()
+            lines.append(f"{t.path.relative_to(root)} {info.st_mode >> 12} {info.st_size} {info.st_mtime_ns}")
+        except OSError as e:
+            lines.append(f"{t.path.relative_to(root)} {e.errno}")
     return "\n".join(lines)
 
 

@@ -74,7 +74,7 @@ def word_of(folder: str) -> str:
 def takes(root: Path | None = None) -> list[Take]:
     """Every take in the folder, in a stable order. Only regular files named like a take count: a
     folder, FIFO, device or broken link in their place is never opened (`read` names it)."""
-    return [t for t in _scan(root) if _is_file(t.path)]
+    return [t for t in scan(root) if _is_file(t.path)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ def read(root: Path | None = None) -> Read:
     audio: dict[Path, Audio] = {}
     good: list[Take] = []
     bad: list[Unreadable] = []
-    for take in _scan(root):
+    for take in scan(root):
         try:
             audio[take.path] = _sound(take.path)
             good.append(take)
@@ -117,7 +117,7 @@ def read(root: Path | None = None) -> Read:
     return Read(audio, good, bad)
 
 
-def _scan(root: Path | None) -> list[Take]:
+def scan(root: Path | None = None) -> list[Take]:
     """Every entry named like a take (`N.wav`, of any kind) under a command's or `other`'s folder."""
     root = root or voice_dir()
     names = {c.value: c for c in Command}
@@ -200,7 +200,7 @@ def remove(word: str, root: Path | None = None) -> list[Path]:
     """Delete every take of `word` (under any command), readable or not; returns what was deleted.
     A folder left empty goes too; one holding anything else the person put there stays."""
     name = folder_name(word)
-    gone = [t.path for t in _scan(root) if folder_name(t.word) == name and not t.path.is_dir()]
+    gone = [t.path for t in scan(root) if folder_name(t.word) == name and not t.path.is_dir()]
     try:
         for path in gone:
             path.unlink()
