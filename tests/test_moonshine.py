@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from crampvoice.listen.files import read_audio
 from crampvoice.listen.moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer, import_error
 from crampvoice.listen.personal import spoken_span
 from crampvoice.listen.recognizer import Heard
+from crampvoice.listen.sphinx import sounds_like
 from crampvoice.listen.stream import recognize
 
 HUMAN = Path(__file__).parent / "data" / "human"
@@ -42,6 +44,31 @@ def test_a_persons_words_are_heard_in_figures_too() -> None:
     assert command_in("6.", SIX_FOR_NEXT) == (Command.NEXT, "six")
     assert command_in("Okay.", Vocabulary({Command.NEXT: ("okay",)}))[0] is Command.NEXT  # a filler, unless it is theirs
     assert command_in("16", SIX_FOR_NEXT)[0] is None
+    code = Vocabulary({Command.START: ("four seven",)})
+    assert command_in("47.", code) == command_in("4, 7", code) == (Command.START, "four seven")  # a code, digit by digit
+    assert command_in("47.", Vocabulary({Command.START: ("forty seven",)}))[0] is Command.START  # or a number
+
+
+def test_a_phrase_written_apart_or_together_is_the_phrase() -> None:
+    assert command_in("Cramp voice start.", Vocabulary()) == (Command.START, "crampvoice start")
+    assert command_in("Goback, goback.", Vocabulary()) == (Command.BACK, "go back")
+    assert command_in("Cramp voice.", Vocabulary())[0] is None
+
+
+def test_a_word_that_sounds_as_a_phrase_is_taken_for_it_only_alone() -> None:
+    four = Vocabulary({Command.NEXT: ("four",)})
+    assert command_in("For.", four)[0] is None  # no homophones given: a different word
+    assert command_in("For.", four, {"for": "four"}) == (Command.NEXT, "four")
+    assert command_in("For sure.", four, {"for": "four"})[0] is None
+    assert command_in("Go to sleep.", Vocabulary({Command.NEXT: ("two",)}), {"to": "two"})[0] is Command.SLEEP
+
+
+def test_homophones_come_from_the_pronouncing_dictionary() -> None:
+    vocabulary = Vocabulary({Command.NEXT: ("four",), Command.BACK: ("two",)})
+    said = sounds_like(vocabulary)
+    assert {w: said[w] for w in ("for", "fore", "to", "too", "paws", "necks")} == {
+        "for": "four", "fore": "four", "to": "two", "too": "two", "paws": "pause", "necks": "next"}
+    assert "four" not in said and "two" not in said and "stop" not in said.values()
 
 
 class _Fixed:
@@ -50,7 +77,7 @@ class _Fixed:
     follows_room = False
 
     def __init__(self, heard: Heard) -> None:
-        self.heard, self.ended = heard, 0
+        self.heard, self.ended, self.fed = heard, 0, 0
 
     def expect(self, commands: object) -> None:
         pass
@@ -59,7 +86,7 @@ class _Fixed:
         pass
 
     def feed(self, pcm: bytes) -> None:
-        pass
+        self.fed += len(pcm)
 
     def end(self) -> Heard:
         self.ended += 1
@@ -99,6 +126,44 @@ def test_with_every_phrase_heard_in_the_persons_voice_moonshine_transcribes_noth
     for level in [3000] * 20 + [0] * 20:  # a word, then the quiet a guess would start in
         recognizer.feed(np.full(320, level, "<i2").tobytes())
     assert recognizer.end() == Heard(None, "", 0.0)
+
+
+class _Hears(MoonshineModel):
+    """A loaded model that writes down the same words for anything, at once."""
+
+    def __init__(self, said: str) -> None:
+        super().__init__()
+        self.said = said
+
+    @property
+    def usable(self) -> bool:
+        return True
+
+    def later(self, samples: object) -> Future[str]:
+        done: Future[str] = Future()
+        done.set_result(self.said)
+        return done
+
+    def transcribe(self, samples: object) -> str:
+        return self.said
+
+
+def _decided_at_ms(said: str) -> tuple[Command | None, int]:
+    """Where a word said over a quiet room is decided, when the model writes down `said`."""
+    room = np.random.default_rng(0).normal(0, 3, 16000 * 2)
+    word = np.sin(np.arange(8000) * 2 * np.pi * 220 / 16000) * 8000 * np.hanning(8000)
+    audio = Audio(np.concatenate([room[:16000], word + room[:8000], room[16000:]]).astype("<i2").tobytes(), 16000)
+    decision = recognize(audio, GeneralRecognizer(MoonshineRecognizer(Vocabulary(), _Hears(said)), _Fixed(
+        Heard(None, "", 0.0))))
+    assert decision is not None
+    return decision.heard.command, decision.decided_ms
+
+
+def test_a_command_is_decided_in_the_quiet_once_sure_unless_it_may_go_on_into_another() -> None:
+    stop, stop_ms = _decided_at_ms("Stop.")
+    go, go_ms = _decided_at_ms("Go.")  # "go" may be "go back": its end is waited for
+    assert (stop, go) == (Command.STOP, Command.NEXT)
+    assert stop_ms < go_ms - 100, (stop_ms, go_ms)  # after 100 ms of quiet, not the 250 that end an utterance
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +233,7 @@ def test_once_loaded_moonshine_decides_and_the_fallback_hears_only_what_it_makes
         fallback = _Fixed(Heard(Command.NEXT, "next", 0.9))
         general = GeneralRecognizer(MoonshineRecognizer(Vocabulary(), model), fallback, when_nothing=when_nothing)
         assert heard(sentence, general) is None and fallback.ended == 0  # words, none a command: no second chance
+        assert (fallback.fed > 0) is when_nothing  # nor decoded for nothing
         general.begin()
         general.feed(room.pcm)
         assert (general.end().command is Command.NEXT) is when_nothing

@@ -4,17 +4,26 @@ A general speech recogniser (listen/moonshine.py) writes down whatever it hears:
 "Uh, next.", "stop stop", "7". An utterance is a command only when all of it names one
 phrase of the vocabulary (the defaults and the person's own `words:`), after:
 
-- case and punctuation are dropped, digits spelled out ("7" -> "seven"), and a word written
-  two ways taken as the one in the table ("backwards" -> "backward");
+- case and punctuation are dropped, digits spelled out ("7" -> "seven"; "47" read both as
+  "forty seven" and, as a person names a code, "four seven"), and a word written two ways
+  taken as the one in the table ("backwards" -> "backward");
+- a word that sounds the same as a word of the vocabulary is taken for it (`sounds_like`,
+  given by the shell from a pronouncing dictionary: "for" -> "four", "paws" -> "pause"),
+  since a recogniser that hears one word alone, with no sentence around it, cannot know
+  which spelling was meant;
 - fillers are dropped ("uh", "um", "please", ...), unless the phrase itself has them
   ("pause please" stays a phrase of its own);
-- a phrase said over again ("stop stop", "go back go back") counts once.
+- a phrase said over again ("stop stop", "go back go back") counts once;
+- a phrase whose words were written apart or together ("cramp voice start" for "crampvoice
+  start") is still the phrase.
 
 Anything else, a sentence with a command word in it ("I can't stop now"), is no command:
 a person talking near the bed must not move the session on.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from .commands import Command, Vocabulary, normalise
 from .phrases import number
@@ -25,37 +34,46 @@ SAID_AS = {"backwards": "backward", "forwards": "forward"}  # one word, written 
 MAX_REPEATS = 3  # "stop stop stop" is one stop; more is not a command but chatter
 
 
-def words_of(transcript: str) -> list[str]:
-    """The transcript's words, lower case, no punctuation, digits spelled out."""
+def words_of(transcript: str, by_digit: bool = False) -> list[str]:
+    """The transcript's words, lower case, no punctuation, numbers spelled out (`by_digit`: a
+    number of two or more figures digit by digit, "47" -> "four seven")."""
     out: list[str] = []
     for word in normalise(transcript.replace("-", " ")).split():
-        out += number(int(word)).replace("-", " ").split() if word.isdigit() and len(word) <= 3 \
-            else [SAID_AS.get(word, word)]
+        if word.isdigit() and by_digit and len(word) > 1:
+            out += [number(int(d)) for d in word]
+        elif word.isdigit() and len(word) <= 3:
+            out += number(int(word)).replace("-", " ").split()
+        else:
+            out.append(SAID_AS.get(word, word))
     return out
 
 
-def command_in(transcript: str, vocabulary: Vocabulary) -> tuple[Command | None, str]:
-    """The command the whole transcript names, and the phrase it was heard as ("" for none)."""
-    words = words_of(transcript)
-    if not words:
-        return None, ""
+def command_in(transcript: str, vocabulary: Vocabulary,
+               sounds_like: Mapping[str, str] | None = None) -> tuple[Command | None, str]:
+    """The command the whole transcript names, and the phrase it was heard as ("" for none).
+    `sounds_like`: words that sound as a word of the vocabulary does, to that word."""
     used = {w for phrases in vocabulary.phrases.values() for p in phrases for w in p.split()}
-    for candidate in (words, [w for w in words if w not in FILLERS or w in used],
-                      [w for w in words if w not in FILLERS]):
-        phrase = _once(candidate, vocabulary)
-        if phrase:
-            return vocabulary.command_for(phrase), phrase
+    for by_digit, sounds in ((False, {}), (True, {}), (False, sounds_like or {}), (True, sounds_like or {})):
+        words = [sounds.get(w, w) for w in words_of(transcript, by_digit)]
+        for candidate in (words, [w for w in words if w not in FILLERS or w in used],
+                          [w for w in words if w not in FILLERS]):
+            phrase = _once(candidate, vocabulary)
+            if phrase:
+                return vocabulary.command_for(phrase), phrase
     return None, ""
 
 
 def _once(words: list[str], vocabulary: Vocabulary) -> str:
-    """The phrase `words` say once or said over again (at most MAX_REPEATS times), or ""."""
-    n = len(words)
+    """The phrase `words` say once or said over again (at most MAX_REPEATS times), its words
+    written apart or together, or ""."""
+    if not words:
+        return ""
+    joined = "".join(words)
+    written = {p.replace(" ", ""): p for phrases in vocabulary.phrases.values() for p in phrases}
     for times in range(1, MAX_REPEATS + 1):
-        if n % times:
+        if len(joined) % times or joined != joined[:len(joined) // times] * times:
             continue
-        size = n // times
-        phrase = " ".join(words[:size])
-        if words == words[:size] * times and vocabulary.command_for(phrase) is not None:
+        phrase = written.get(joined[:len(joined) // times])
+        if phrase:
             return phrase
     return ""

@@ -10,8 +10,10 @@ does not exist), so the C function underneath, `moonshine_transcribe(handle, flo
 **)`, is called here with the utterance as 32-bit floats in [-1, 1].
 
 The model is loaded once per process, in a thread of its own (`MoonshineModel.shared`), and
-warmed up with one short transcription there: loading takes about 0.3 s and the first
-transcription twice the next ones, and neither must fall on the first command a person says.
+warmed up with two short transcriptions there: loading takes about 0.3 s and the first
+transcriptions cost more than the next ones, and neither must fall on the first command a person
+says. The warm-up is loud noise: warmed up on quiet noise (which the decoder makes nothing of),
+the next transcription still took 0.5 s of CPU instead of 0.05 to 0.1 s.
 Until it is ready, `GeneralRecognizer` hears with pocketsphinx and the verifier, as before.
 ctypes lets go of the interpreter lock for the C calls, so the load does not hold up the
 session's own threads.
@@ -37,13 +39,17 @@ from ..core.errors import DeviceError
 from ..core.transcript import command_in, words_of
 from .personal import spoken_span
 from .recognizer import Heard, Recognizer
+from .sphinx import sounds_like
 
 SAMPLE_RATE_HZ = 16000
 BASE = 1  # moonshine_cpp's MOONSHINE_MODEL_TYPE_BASE
-WARM_UP_S = 1.0  # of quiet noise transcribed once after loading
+WARM_UP_S = 1.0  # of loud noise transcribed after loading, then half of it
 EXIT_WAIT_S = 30.0  # at most, for a load under way when the process ends
 QUIET_DB, QUIET_MS = 30.0, 100  # an utterance's end is guessed after this long this far under its loudest ...
 GUESS_PAD_MS = 300  # ... and what came before transcribed with this much digital silence after it
+
+
+_ASIDE = ThreadPoolExecutor(1, thread_name_prefix="moonshine-words")
 
 
 def _level_db(pcm: bytes) -> float:
@@ -99,8 +105,9 @@ class MoonshineModel:
             if handle < 0:
                 raise OSError(f"moonshine_load_model failed on {folder}")
             self._lib, self._handle = m.moonshine_lib, handle
-            noise = np.random.default_rng(0).normal(0, 30, int(WARM_UP_S * SAMPLE_RATE_HZ)).astype(np.int16)
+            noise = np.random.default_rng(0).normal(0, 3000, int(WARM_UP_S * SAMPLE_RATE_HZ)).astype(np.int16)
             self.transcribe(noise)
+            self.transcribe(noise[:len(noise) // 2])
         except (ImportError, OSError, DeviceError) as e:
             self.error = f"{type(e).__name__}: {e}"
         self.load_s = time.perf_counter() - started
@@ -152,6 +159,11 @@ class MoonshineRecognizer:
     as "God"); padded, the same 75 of 83 utterances as whole ones, its work begun p50 270 ms
     sooner (30 and 100 are the first values tried; 20 and 25 dB heard 74 and 76).
 
+    When the guess names a command, it is acted on at once (`early`, asked by the stream after
+    each frame), without waiting out the rest of the quiet: the guess is what the end would have
+    used anyway, unless the voice came back. A phrase that may go on into another command's
+    ("go" of "go back") waits for the end.
+
     Where it makes out nothing (it returns nothing for some one-second isolated words), the
     utterance is transcribed once more cut to its voice, without the quiet around it: of the
     utterances cut from speech-dev, 76 of its 85 commands heard instead of 75, still none of its
@@ -159,18 +171,24 @@ class MoonshineRecognizer:
     Cut so every time, it heard 71 of the 85.
     """
 
-    follows_room = False  # as pocketsphinx and the verifier beside it (GeneralRecognizer)
+    follows_room = False  # cut at the room's floor (endpoint.py), it heard 73 of speech-dev's 85 commands, not 76
 
     def __init__(self, vocabulary: Vocabulary, model: MoonshineModel | None = None,
                  skip: frozenset[str] = frozenset()) -> None:
         self.model = model or MoonshineModel.shared()
         self._vocabulary = vocabulary
+        self._sounds_like = _ASIDE.submit(sounds_like, vocabulary)  # 50 ms of reading CMUdict, off the session's path
         self._skip = skip
         self._wanted = frozenset(Command)
         self._utterance = bytearray()
         self._loudest_db, self._quiet_ms = -math.inf, 0
         self._guess: Future[str] | None = None
         self._guessed = False  # one guess an utterance: in talk, every pause would start another
+        self._weighed = False  # the guess has been looked at for an early decision
+        said = vocabulary.command_for
+        phrases = [p for ps in vocabulary.phrases.values() for p in ps]
+        self._goes_on = frozenset(p for p in phrases for q in phrases  # "go" of "go back": another command
+                                  if q.startswith(p + " ") and said(q) is not said(p))
         self._hearable = self._any_hearable()
         self.last_transcript = ""  # for benchmarks: what the model wrote down
         self.last_wait_s = 0.0  # how long the end waited for the transcript
@@ -185,7 +203,7 @@ class MoonshineRecognizer:
 
     def begin(self) -> None:
         self._utterance.clear()
-        self._loudest_db, self._quiet_ms, self._guess, self._guessed = -math.inf, 0, None, False
+        self._loudest_db, self._quiet_ms, self._guess, self._guessed, self._weighed = -math.inf, 0, None, False, False
 
     def feed(self, pcm: bytes) -> None:
         self._utterance += pcm
@@ -201,6 +219,20 @@ class MoonshineRecognizer:
             self._guess = self.model.later(np.concatenate([so_far, np.zeros(GUESS_PAD_MS * SAMPLE_RATE_HZ // 1000,
                                                                             np.int16)]))
 
+    def early(self) -> Heard | None:
+        """The guess's command, once it is transcribed, while the quiet goes on: unless the
+        phrase could be the start of another command's ("go" of "go back"), which waits for the
+        end. The voice coming back before then drops the guess as before."""
+        if self._weighed or self._guess is None or not self._guess.done():
+            return None
+        self._weighed = True
+        said = self._guess.result()
+        heard = self.heard(said)
+        if heard.command is None or heard.text in self._goes_on:
+            return None
+        self.last_transcript, self.last_wait_s = said, 0.0
+        return heard
+
     def end(self) -> Heard:
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
         self.last_transcript, self.last_wait_s = "", 0.0
@@ -215,7 +247,7 @@ class MoonshineRecognizer:
 
     def heard(self, transcript: str) -> Heard:
         """What a transcript means now."""
-        command, phrase = command_in(transcript, self._vocabulary)
+        command, phrase = command_in(transcript, self._vocabulary, self._sounds_like.result())
         if command is None or phrase in self._skip:
             return Heard(None, " ".join(words_of(transcript)), 0.0)
         if command not in self._wanted:
@@ -230,16 +262,17 @@ class GeneralRecognizer:
     words): measured, that took one more of speech-dev's other words and heard no more of its
     commands (bench/general.py), so it is off."""
 
-    follows_room = False
-
     def __init__(self, moonshine: MoonshineRecognizer, fallback: Recognizer, wait_s: float | None = 0.0,
-                 when_nothing: bool = False) -> None:
+                 when_nothing: bool = False, follows_room: bool = False) -> None:
         """`wait_s`: how long an utterance's end may wait for the model still loading (None: until
-        it is; `recognize` waits, so that a file is always heard the same way)."""
+        it is; `recognize` waits, so that a file is always heard the same way). `follows_room`:
+        whether utterances are cut as the person's voice is (endpoint.py)."""
+        self.follows_room = follows_room
         self.moonshine = moonshine
         self.fallback = fallback
         self._wait_s = wait_s
         self._when_nothing = when_nothing
+        self._fallback_listens = True  # fed this utterance: the model was not loaded as it began
         self.last_by = ""  # "moonshine" or "fallback": who decided the last utterance
 
     def expect(self, commands: Iterable[Command]) -> None:
@@ -248,12 +281,23 @@ class GeneralRecognizer:
         self.fallback.expect(wanted)
 
     def begin(self) -> None:
+        """A new utterance. The fallback decodes it only if the model may not decide it: pocketsphinx
+        decoding talk that Moonshine hears anyway was a third of listening's CPU (bench live)."""
         self.moonshine.begin()
         self.fallback.begin()
+        self._fallback_listens = self._when_nothing or not self.moonshine.model.usable
 
     def feed(self, pcm: bytes) -> None:
         self.moonshine.feed(pcm)
-        self.fallback.feed(pcm)
+        if self._fallback_listens:
+            self.fallback.feed(pcm)
+
+    def early(self) -> Heard | None:
+        """Moonshine's early decision (MoonshineRecognizer.early), when it decides this utterance."""
+        heard = None if self._fallback_listens else self.moonshine.early()
+        if heard is not None:
+            self.last_by = "moonshine"
+        return heard
 
     def end(self) -> Heard:
         if self.moonshine.model.wait(self._wait_s):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..core.commands import Command
 
@@ -40,4 +40,14 @@ class Recognizer(Protocol):
 
     def end(self) -> Heard:
         """The utterance has ended: what it was."""
+        ...
+
+
+@runtime_checkable
+class DecidesEarly(Protocol):
+    """A recogniser that may be sure of a command before the quiet ending its utterance is over."""
+
+    def early(self) -> Heard | None:
+        """Asked after each frame of an utterance: a command it is sure of already (then the
+        utterance's end asks nothing more), or None to wait for the end."""
         ...

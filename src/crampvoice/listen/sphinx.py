@@ -156,3 +156,27 @@ def _pronunciations(path: Path, vocabulary: Vocabulary) -> dict[str, list[str]]:
                   for a in found[first][:1] for b in found[second][:1]][:1]
               for w, pairs in halves.items() if w not in found}
     return {w: found.get(w) or joined[w] for w in wanted if found.get(w) or joined.get(w)}
+
+
+def sounds_like(vocabulary: Vocabulary) -> dict[str, str]:
+    """Words CMUdict says exactly as a word of the vocabulary ("for", "fore" -> "four"; "paws" ->
+    "pause"), to that word: a recogniser writing down one word said alone cannot know which
+    spelling was meant (core/transcript.py). {} where pocketsphinx is not installed."""
+    try:
+        from pocketsphinx import get_model_path
+    except ImportError:
+        return {}
+    path = Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    alone = {p for phrases in vocabulary.phrases.values() for p in phrases if " " not in p}
+    # Two words of the vocabulary said alike ("to" of "go to sleep", a person's "two"): the one
+    # that is a phrase by itself, since that is the one said alone.
+    ordered = sorted(_pronunciations(path, vocabulary).items(), key=lambda item: item[0] in alone)
+    said = {pron: word for word, prons in ordered for pron in prons}
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            head, _, pron = line.partition(" ")
+            word, written = said.get(pron.strip()), head.split("(")[0]
+            if word is not None and written != word:
+                out.setdefault(written, word)
+    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
 from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, webrtc_vad
-from .recognizer import Heard, Recognizer
+from .recognizer import DecidesEarly, Heard, Recognizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,19 +25,27 @@ class Listener:
         self.endpointer = endpointer or Endpointer(webrtc_vad(follows_room=recognizer.follows_room))
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
+        self._early = recognizer if isinstance(recognizer, DecidesEarly) else None
+        self._decided = False  # this utterance's command was decided before its end
 
     def push(self, frame: bytes) -> Decision | None:
-        """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended."""
+        """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended, or
+        before, when the recogniser is sure of a command already (`DecidesEarly`)."""
         self.position_ms += FRAME_MS
         step = self.endpointer.push(frame)
         if step is None:
             return None
         if step.mark is Mark.START:
             self.recognizer.begin()
-            self._utterance = bytearray()
+            self._utterance, self._decided = bytearray(), False
         for f in step.frames:
             self.recognizer.feed(f)
             self._utterance += f
+        if self._decided:  # the rest of an utterance already acted on
+            return None
+        if step.mark is Mark.CONTINUE and self._early is not None and (heard := self._early.early()) is not None:
+            self._decided = True
+            return Decision(heard, self.position_ms, Audio(bytes(self._utterance), SAMPLE_RATE_HZ))
         if step.mark is Mark.END:
             return Decision(self.recognizer.end(), self.position_ms, Audio(bytes(self._utterance), SAMPLE_RATE_HZ))
         if step.mark is Mark.TOO_LONG:
