@@ -179,3 +179,14 @@ def test_his_first_word_followed_by_another_of_his_words_or_the_other_way_is_pro
         assert ear.check.last_transcript  # Moonshine was asked, and wrote something else
     clean_phrase = said("4_george_10", "7_george_10")
     assert started(clean_phrase, ear) and ear.confirmed_by == "gate"  # nothing to wait for
+
+
+def test_out_of_the_box_crampvoice_start_is_taken_as_moonshine_writes_it() -> None:
+    from crampvoice.cli.standby import written_apart
+    from crampvoice.core.transcript import command_in
+
+    start = Vocabulary({Command.START: muscle_phrases()}).phrases[Command.START]  # with the defaults
+    vocabulary = Vocabulary({Command.START: muscle_phrases() + written_apart(start)})
+    assert written_apart(start) == ("cramp voice start",)
+    assert command_in("Cramp voice start.", vocabulary)[0] is Command.START
+    assert command_in("Cramp voice.", vocabulary)[0] is None
