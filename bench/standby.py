@@ -16,14 +16,25 @@ taken in it is a false start, counted by the piece it followed. Then the person'
 the phrase (two words joined as the takes were, twenty pairs), alone and with a speech-dev noise
 over them at 20, 10 and 5 dB: the share taken as a start.
 
-Rows, on the same streams: standby as it decides (the person's model, the start rule, the
-phrase gate over the whole phrase); the model with the start rule and no gate; a session's rule
-(the model alone, as a command is heard); and out of the box (the general recogniser listening for
-the default phrases), whose catches cannot be measured here: no real recordings of "cramp help"
-or "crampvoice start" exist in this repository or beside it.
+Rows, on the same streams. The person's model and the start rule propose (standby's
+`WakeRecognizer` with no second check), and every utterance they propose is put to both second
+checks, the phrase gate (over the whole phrase) and Moonshine's transcript of the whole utterance
+(listen/wake.py `TranscriptCheck`: it must name the proposed phrase), so that these rows are
+decided on the very same proposals: standby as it now decides (the gate, or else Moonshine),
+standby until now (the gate alone), Moonshine alone, the gate and Moonshine both, and no second
+check. Moonshine is asked about proposals only, as standby asks it; its time is reported, on
+all of them and on those the gate turned away (the only ones standby waits for it on). Then a
+session's rule (the model alone, as a command is heard) and out of the box (pocketsphinx checked
+by the verifier listening for the default phrases, as standby hears before Moonshine has loaded
+or where it is not installed), each heard on its own; catches out of the box cannot be measured
+here: no real recordings of "cramp help" or "crampvoice start" exist in this repository or
+beside it. The positives' noise is drawn once for every row.
 
-The phrase gate's one number (its 1 % quantile) was chosen on these same three speakers: the
-figures of the first row are not held out.
+The phrase gate's one number (its 1 % quantile) was chosen on these same three speakers, and so
+was the transcript rule's one allowance (the phrase followed by its own words again, as
+Moonshine runs on over a short utterance): the figures are not held out. The digits are 8 kHz
+recordings of words said alone, joined: what a general recogniser makes of them, out of any
+context, need not be what it makes of a phrase a person says at once; that is not measured here.
 """
 
 from __future__ import annotations
