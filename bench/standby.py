@@ -16,23 +16,36 @@ taken in it is a false start, counted by the piece it followed. Then the person'
 the phrase (two words joined as the takes were, twenty pairs), alone and with a speech-dev noise
 over them at 20, 10 and 5 dB: the share taken as a start.
 
-Rows, on the same streams: standby as it decides (the person's model, the start rule, the
-phrase gate over the whole phrase); the model with the start rule and no gate; a session's rule
-(the model alone, as a command is heard); and out of the box (the general recogniser listening for
-the default phrases), whose catches cannot be measured here: no real recordings of "cramp help"
-or "crampvoice start" exist in this repository or beside it.
+Rows, on the same streams. The person's model and the start rule propose (standby's
+`WakeRecognizer` with no second check), and every utterance they propose is put to both second
+checks, the phrase gate (over the whole phrase) and Moonshine's transcript of the whole utterance
+(listen/wake.py `TranscriptCheck`: it must name the proposed phrase), so that these rows are
+decided on the very same proposals: standby as it now decides (the gate, or else Moonshine),
+standby until now (the gate alone), Moonshine alone, the gate and Moonshine both, and no second
+check. Moonshine is asked about proposals only, as standby asks it; its time is reported, on
+all of them and on those the gate turned away (the only ones standby waits for it on). Then a
+session's rule (the model alone, as a command is heard) and out of the box (pocketsphinx checked
+by the verifier listening for the default phrases, as standby hears before Moonshine has loaded
+or where it is not installed), each heard on its own; catches out of the box cannot be measured
+here: no real recordings of "cramp help" or "crampvoice start" exist in this repository or
+beside it. The positives' noise is drawn once for every row.
 
-The phrase gate's one number (its 1 % quantile) was chosen on these same three speakers: the
-figures of the first row are not held out.
+The phrase gate's one number (its 1 % quantile) was chosen on these same three speakers, and so
+was the transcript rule's one allowance (the phrase followed by its own words again, as
+Moonshine runs on over a short utterance): the figures are not held out. The digits are 8 kHz
+recordings of words said alone, joined: what a general recogniser makes of them, out of any
+context, need not be what it makes of a phrase a person says at once; that is not measured here.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hour import accepts, poisson_upper, stream  # noqa: E402
+from hour import Span, accepts, poisson_upper, stream  # noqa: E402
 from personal import DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
@@ -50,18 +63,28 @@ from crampvoice.core.wake import muscle_phrases  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
+from crampvoice.listen.moonshine import MoonshineModel, import_error  # noqa: E402
 from crampvoice.listen.personal import spoken_span  # noqa: E402
 from crampvoice.listen.phrasegate import PhraseGate  # noqa: E402
-from crampvoice.listen.recognizer import Recognizer  # noqa: E402
-from crampvoice.listen.stream import recognize  # noqa: E402
+from crampvoice.listen.recognizer import Heard, Recognizer  # noqa: E402
+from crampvoice.listen.stream import Listener, frames_ending_quiet, recognize  # noqa: E402
 from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
-from crampvoice.listen.wake import WakeRecognizer  # noqa: E402
+from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer  # noqa: E402
 
 RATE_HZ = 16000
 SOURCES = ("own talk", "hard negatives", "other people's talk", "television-like", "noise")
 SNRS = (None, 20, 10, 5)
-ROWS = ("standby (model, start rule, phrase gate)", "model and start rule, no gate", "a session's rule (model alone)",
-        "out of the box (general recogniser)")
+# The rows the model and the start rule propose for, by what must agree: (the phrase gate, Moonshine) -> taken.
+CHECKED: dict[str, Callable[[bool, bool], bool]] = {
+    "standby: model, start rule, the gate or else Moonshine": lambda gate, moonshine: gate or moonshine,
+    "standby until now (model, start rule, phrase gate)": lambda gate, moonshine: gate,
+    "model, start rule, Moonshine confirms": lambda gate, moonshine: moonshine,
+    "model, start rule, gate and Moonshine": lambda gate, moonshine: gate and moonshine,
+    "model and start rule, no second check": lambda gate, moonshine: True,
+}
+SESSION, OUT_OF_THE_BOX = "a session's rule (model alone)", "out of the box (general recogniser)"
+LIVE = next(iter(CHECKED))  # the row standby decides by: bench/live_standby.py runs standby itself
+ROWS = (*CHECKED, SESSION, OUT_OF_THE_BOX)
 TAKES = 3
 POSITIVES = 20
 HARD_TAKES = 5  # takes of each hard negative
@@ -79,6 +102,53 @@ class Tally:
         self.false: dict[str, Counter[str]] = {row: Counter() for row in ROWS}
         self.caught: dict[str, dict[int | None, list[bool]]] = {row: {s: [] for s in SNRS} for row in ROWS}
         self.minutes = dict.fromkeys(SOURCES, 0.0)
+        self.moonshine_s: dict[int | None, list[float]] = {s: [] for s in SNRS}  # its call on a proposed phrase
+        self.refused_s: list[float] = []  # ... on those the gate turned away: what standby waits for
+        self.heard: list[str] = []  # what Moonshine wrote for each proposal: for whoever wants to know why
+
+
+class Proposals:
+    """The model and the start rule proposing (standby's `WakeRecognizer` with no second check),
+    and every utterance they propose put to both second checks, the phrase gate and Moonshine's
+    transcript, so that each row's rule is applied to the very same proposals. Moonshine is asked
+    about proposals only, as standby asks it."""
+
+    def __init__(self, proposer: WakeRecognizer, gate: PhraseGate, check: TranscriptCheck) -> None:
+        self.proposer, self.gate, self.check = proposer, gate, check
+        self.follows_room = proposer.follows_room
+        self._utterance = bytearray()
+        self.verdicts: tuple[bool, bool] | None = None  # the last utterance's: None when not proposed
+        self.times: list[float] = []  # each Moonshine check's, s
+
+    def expect(self, commands: object) -> None:
+        """A start and nothing else, as standby."""
+
+    def begin(self) -> None:
+        self.proposer.begin()
+        self._utterance.clear()
+        self.verdicts = None
+
+    def feed(self, pcm: bytes) -> None:
+        self.proposer.feed(pcm)
+        self._utterance += pcm
+
+    def end(self) -> Heard:
+        heard = self.proposer.end()
+        self.verdicts = None
+        if heard.command is Command.START:
+            samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
+            self.verdicts = (self.gate.passes(heard.text, samples)[0], self.check.passes(heard.text, samples))
+            self.times.append(self.check.last_s)
+        return heard
+
+
+def proposals(probe: Proposals, audio: Audio) -> Iterator[tuple[int, tuple[bool, bool]]]:
+    """Each utterance of `audio` the model and the start rule proposed, heard as the microphone
+    hears it: when it was decided (ms) and the two checks' verdicts."""
+    listener = Listener(probe)
+    for frame in frames_ending_quiet(audio):
+        if listener.push(frame) is not None and probe.verdicts is not None:
+            yield listener.position_ms, probe.verdicts
 
 
 def main() -> None:
@@ -87,10 +157,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
     parser.add_argument("--live-seconds", type=float, default=30.0, help="CPU measured this long, each way")
-    parser.add_argument("--starts", type=int, default=10, help="starts timed live, for the tone")
+    parser.add_argument("--starts", type=int, default=10, help="starts timed live, for the tone (0: not live)")
+    parser.add_argument("--heard", type=Path, help="write what Moonshine wrote of each proposal here (TSV)")
     args = parser.parse_args()
     if not (args.data / "audio").is_dir() or not (args.speech / "manifest.csv").is_file():
         sys.exit(f"needs personal-dev at {args.data} and speech-dev at {args.speech} (give --data and --speech)")
+    if import_error() is not None:
+        sys.exit(f"needs Moonshine (moonshine_cpp): {import_error()}")
+    model = MoonshineModel.shared()
+    if not model.wait():
+        sys.exit(f"Moonshine did not load: {model.error}")
     others = speech_dev(args.speech)
     noises = [a for kind, _, a in others if kind == "noise"]
     talk = [a for kind, _, a in others if kind != "noise"]
@@ -98,15 +174,17 @@ def main() -> None:
     tally = Tally()
     for speaker in SPEAKERS:
         for seed in range(args.seeds):
-            measure(tally, args.data, speaker, seed, talk=talk, noises=noises, embedder=embedder)
+            measure(tally, args.data, speaker, seed, talk=talk, noises=noises, embedder=embedder, model=model)
             print(f"{speaker} seed {seed} done", file=sys.stderr, flush=True)
+    if args.heard:
+        args.heard.write_text("\n".join(tally.heard) + "\n")
     from live_standby import live
 
-    report(tally, args.seeds, live(args.live_seconds, args.starts))
+    report(tally, args.seeds, live(args.live_seconds, args.starts) if args.starts else "not measured")
 
 
 def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: list[Audio],
-            embedder: Embedder) -> None:
+            embedder: Embedder, model: MoonshineModel) -> None:
     rng = np.random.default_rng(seed)
     digits = [int(d) for d in rng.permutation(10)]
     a, b, own = digits[0], digits[1], digits[2:5]
@@ -126,12 +204,11 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
     assert built.model is not None
     vocabulary = Vocabulary({Command.START: (*muscle_phrases(), phrase)})
     personal = personal_recognizer(built.model, embedder)
-    gate = PhraseGate(built.model, embedder)
+    probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
+                      PhraseGate(built.model, embedder), TranscriptCheck(vocabulary.phrases[Command.START], model))
     recognizers: dict[str, Recognizer] = {
-        ROWS[0]: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, gate=gate),
-        ROWS[1]: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
-        ROWS[2]: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
-        ROWS[3]: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
+        SESSION: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
+        OUT_OF_THE_BOX: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
     }
     pieces = hard_and_own(say, a, b, own=own, rest=rest, rng=rng)
     pieces += [("other people's talk", x) for x in talk]
@@ -145,15 +222,36 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         tally.minutes[span.source] += (span.end_ms - span.start_ms) / 60000
     positives = [say((a, int(s)), (b, int(t))) for s, t in zip(rng.permutation(rest)[:POSITIVES],
                                                                 rng.permutation(rest)[:POSITIVES], strict=True)]
+    for at_ms, verdicts in proposals(probe, audio):
+        source = source_at(spans, at_ms)
+        tally.heard.append(f"{speaker}\t{seed}\t{phrase}\t{source}\t{verdicts}\t{probe.check.last_transcript!r}")
+        for row, rule in CHECKED.items():
+            tally.false[row][source] += rule(*verdicts)
+    noisy_positives = {snr: [p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng)
+                             for p in positives] for snr in SNRS}
+    for snr, heard in noisy_positives.items():
+        for p in heard:
+            said = list(proposals(probe, p))
+            times = probe.times[-len(said):] if said else []
+            tally.moonshine_s[snr] += times
+            tally.refused_s += [x for x, (_, verdicts) in zip(times, said, strict=True) if not verdicts[0]]
+            tally.heard.append(f"{speaker}\t{seed}\t{phrase}\tphrase at {snr} dB\t{[v for _, v in said]}"
+                               f"\t{probe.check.last_transcript if said else ''!r}")
+            for row, rule in CHECKED.items():
+                tally.caught[row][snr].append(any(rule(*v) for _, v in said))
     for row, recognizer in recognizers.items():
         tally.false[row] += accepts(recognizer, audio, spans)
-        if row == ROWS[3]:
+        if row == OUT_OF_THE_BOX:
             continue  # no real recordings of the default phrases
-        for snr in SNRS:
-            for p in positives:
-                heard = p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng)
-                decision = recognize(heard, recognizer)
+        for snr, heard in noisy_positives.items():
+            for p in heard:
+                decision = recognize(p, recognizer)
                 tally.caught[row][snr].append(decision is not None and decision.heard.command is Command.START)
+
+
+def source_at(spans: list[Span], at_ms: int) -> str:
+    """The source of the piece a decision at `at_ms` came after (as hour.accepts counts it)."""
+    return spans[bisect.bisect_right(spans, at_ms, key=attrgetter("start_ms")) - 1].source
 
 
 def hard_and_own(say: Callable[..., Audio], a: int, b: int, *, own: list[int], rest: list[int],
@@ -176,16 +274,29 @@ def report(tally: Tally, seeds: int, live: str) -> None:
           + " | ".join(f"{s}, {tally.minutes[s]:.0f} min" for s in SOURCES)
           + " | caught, clean | 20 dB | 10 dB | 5 dB | live: CPU in silence, with talk; the tone after the phrase |")
     print("|---|---|" + "---|" * len(SOURCES) + "---|---|---|---|---|")
-    for i, row in enumerate(ROWS):
+    for row in ROWS:
         counts = tally.false[row]
         n = sum(counts.values())
         by_source = " | ".join(str(counts[s]) for s in SOURCES)
         caught = " | ".join(f"{100 * np.mean(h):.1f} %" if h else "no recordings"
                             for h in tally.caught[row].values())
         print(f"| {row} | {n} ({60 * n / total:.2f}; {60 * poisson_upper(n) / total:.2f}) | {by_source} | {caught} "
-              f"| {live if i == 0 else '-'} |")
-    print(f"\nCaught: {POSITIVES} takes of the phrase a person and seed ({POSITIVES * len(SPEAKERS) * seeds} in all), "
+              f"| {live if row == LIVE else '-'} |")
+    every = [x for times in tally.moonshine_s.values() for x in times]
+    print("\nMoonshine's check on a proposed phrase, ms (p50, p95): "
+          + ", ".join(f"{'clean' if snr is None else f'{snr} dB'} {_ms(times)}"
+                      for snr, times in tally.moonshine_s.items())
+          + f"; all {_ms(every)}; on those the gate turned away (what standby waits for) {_ms(tally.refused_s)}",
+          file=sys.stderr)
+    print(f"Caught: {POSITIVES} takes of the phrase a person and seed ({POSITIVES * len(SPEAKERS) * seeds} in all), "
           "noise over the phrase from speech-dev's noises.", file=sys.stderr)
+
+
+def _ms(times: list[float]) -> str:
+    if not times:
+        return "-"
+    p50, p95 = np.percentile(times, [50, 95]) * 1000
+    return f"{p50:.0f}, {p95:.0f} ({len(times)})"
 
 
 if __name__ == "__main__":

@@ -106,7 +106,15 @@ def standby_vocabulary(settings: Settings) -> Vocabulary:
 
     taught = tuple(sorted({t.word for t in takes.takes() if t.command is Command.START}))
     start = settings.words.get(Command.START, ()) + muscle_phrases() + taught
+    start += written_apart(Vocabulary({Command.START: start}).phrases[Command.START])
     return Vocabulary({**settings.words, Command.START: start})
+
+
+def written_apart(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """"crampvoice start" as Moonshine writes it, "cramp voice start" (every espeak-ng voice tried):
+    without it, Moonshine never takes that phrase out of the box. pocketsphinx already says the
+    word as its two halves (sphinx.py)."""
+    return tuple(p.replace("crampvoice", "cramp voice") for p in phrases if "crampvoice" in p.split())
 
 
 def _said(vocabulary: Vocabulary) -> str:
@@ -126,8 +134,9 @@ class _Ear:
     def open(self) -> Source:
         from ..listen.hearing import build_from_takes, recognizer_for
         from ..listen.mic import MicrophoneSource, find_device
+        from ..listen.moonshine import MoonshineModel, import_error
         from ..listen.phrasegate import start_gate
-        from ..listen.wake import WakeRecognizer
+        from ..listen.wake import TranscriptCheck, WakeRecognizer
 
         fresh_devices()
         if self._recognizer is None:
@@ -135,7 +144,10 @@ class _Ear:
             for note in notes:
                 self._view.line(note)
             gate = start_gate(build_from_takes().model)  # read back as recognizer_for just left it
-            self._recognizer = WakeRecognizer(inner, self._vocabulary, gate=gate)
+            # what the gate turns away, Moonshine may confirm: loaded once, in the background, from now
+            check = TranscriptCheck(self._vocabulary.phrases[Command.START], MoonshineModel.shared()) \
+                if gate is not None and import_error() is None else None
+            self._recognizer = WakeRecognizer(inner, self._vocabulary, gate=gate, check=check)
             _warm(self._recognizer)
         # nothing of its own is played while it listens: no guard time after "our own voice"
         return MicrophoneSource(self._recognizer, lambda: -math.inf, find_device(self._mic), None)

@@ -7,20 +7,31 @@ fed only once an utterance has begun, so silence costs next to nothing. Any reco
 the Protocol will do, the general one out of the box (pocketsphinx checked by the verifier, or
 what replaces it) or the person's own model once they have taught a start phrase ("any phrase,
 from three to five takes").
+
+A taught phrase the model proposes is confirmed by the phrase gate (phrasegate.py), or, where
+the gate turns it away, by Moonshine writing it down (`TranscriptCheck`): the gate holds the
+hard negatives back but turns away much of the phrase in noise; Moonshine, a general recogniser
+that knows nothing of the person, names few of those negatives' words as the phrase. Where
+Moonshine is not installed (or not loaded yet), the gate decides alone.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.commands import Command, Vocabulary
+from ..core.commands import Command, Vocabulary, normalise
+from ..core.transcript import FILLERS, command_in, words_of
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
+from .personal import Samples, spoken_span
 from .recognizer import Heard, Recognizer
 
 if TYPE_CHECKING:
+    from .moonshine import MoonshineModel
     from .phrasegate import PhraseGate
 
 
@@ -28,10 +39,14 @@ class WakeRecognizer:
     """A `Recognizer` that names `Command.START` or nothing; `taken` is the last start's answer."""
 
     def __init__(self, inner: Recognizer, vocabulary: Vocabulary, floor: float = START_CONFIDENCE,
-                 gate: PhraseGate | None = None) -> None:
-        """`gate`: the second check on a phrase the person taught (phrasegate.py), if they taught one."""
+                 gate: PhraseGate | None = None, check: TranscriptCheck | None = None) -> None:
+        """`gate`: the second check on a phrase the person taught (phrasegate.py), if they taught one;
+        `check`: another chance for what the gate turns away, Moonshine's transcript (when it has
+        loaded; without a gate it is not asked)."""
         self.inner = inner
         self.gate = gate
+        self.check = check
+        self.confirmed_by = ""  # the last start's second check: "gate", "transcript" or "" (none asked)
         self._utterance = bytearray()
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
@@ -63,6 +78,68 @@ class WakeRecognizer:
         return Heard(None, "", 0.0)
 
     def _gate_passes(self, phrase: str) -> bool:
+        """The phrase gate, or else Moonshine's transcript, confirms a start the model proposed."""
+        self.confirmed_by = ""
         if self.gate is None:
             return True
-        return self.gate.passes(phrase, np.frombuffer(bytes(self._utterance), dtype="<i2"))[0]
+        samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
+        passed, _ = self.gate.passes(phrase, samples)
+        if passed:
+            self.confirmed_by = "gate"
+            return True
+        if self.check is not None and self.check.ready and self.check.passes(phrase, samples):
+            self.confirmed_by = "transcript"
+            return True
+        return False
+
+
+def digit_by_digit(transcript: str) -> str:
+    """Figures read one digit at a time: "47" -> "4 7" (a phrase of digits written as one number)."""
+    return re.sub(r"\d+", lambda m: " ".join(m.group()), transcript)
+
+
+class TranscriptCheck:
+    """A second, independent check on a proposed start: a general recogniser (Moonshine) writes the
+    whole utterance down, and the transcript must name the very phrase proposed (`names`).
+
+    Moonshine is asked about proposals only (a few an hour in talk), and only when the phrase gate
+    turned one away (`WakeRecognizer`): the gate's threshold is learnt from clean takes, and noise
+    takes a phrase farther from them than from the hard negatives; Moonshine's transcript does not
+    move so. It costs p50 about 180 ms a phrase on a shared core (bench/standby.py).
+    """
+
+    def __init__(self, phrases: Iterable[str], model: MoonshineModel) -> None:
+        self.model = model
+        self._vocabulary = Vocabulary({Command.START: tuple(phrases)})
+        self.last_transcript = ""  # for benchmarks and tests: what it wrote down
+        self.last_s = 0.0  # how long the last check took
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model has loaded (it loads in the background: until then it is not asked)."""
+        return self.model.usable
+
+    def passes(self, phrase: str, samples: Samples) -> bool:
+        started = time.perf_counter()
+        said = self.model.transcribe(samples)
+        if not words_of(said):  # nothing made out: once more, the voice alone, as MoonshineRecognizer does
+            said = self.model.transcribe(spoken_span(samples))
+        self.last_transcript, self.last_s = said, time.perf_counter() - started
+        return names(said, phrase, self._vocabulary)
+
+
+def names(transcript: str, phrase: str, vocabulary: Vocabulary) -> bool:
+    """Whether the whole transcript names `phrase` as a start phrase: all of it names the phrase
+    (core/transcript.py: fillers and the phrase said over again allowed), or it is the phrase and
+    then only the phrase's own words again ("four, seven, seven, seven": Moonshine runs on in a
+    loop over a short utterance). Figures are read as numbers ("47": "forty seven") and digit by
+    digit ("four seven"). Its words alone, in another order, or beside any other word, are not it."""
+    wanted = normalise(phrase).split()
+    for reading in dict.fromkeys((transcript, digit_by_digit(transcript))):
+        command, heard = command_in(reading, vocabulary)
+        if command is Command.START and heard == normalise(phrase):
+            return True
+        words = [w for w in words_of(reading) if w not in FILLERS or w in wanted]
+        if words[:len(wanted)] == wanted and set(words[len(wanted):]) <= set(wanted):
+            return True
+    return False
