@@ -106,15 +106,7 @@ def standby_vocabulary(settings: Settings) -> Vocabulary:
 
     taught = tuple(sorted({t.word for t in takes.takes() if t.command is Command.START}))
     start = settings.words.get(Command.START, ()) + muscle_phrases() + taught
-    start += written_apart(Vocabulary({Command.START: start}).phrases[Command.START])
     return Vocabulary({**settings.words, Command.START: start})
-
-
-def written_apart(phrases: tuple[str, ...]) -> tuple[str, ...]:
-    """"crampvoice start" as Moonshine writes it, "cramp voice start" (every espeak-ng voice tried):
-    without it, Moonshine never takes that phrase out of the box. pocketsphinx already says the
-    word as its two halves (sphinx.py)."""
-    return tuple(p.replace("crampvoice", "cramp voice") for p in phrases if "crampvoice" in p.split())
 
 
 def _said(vocabulary: Vocabulary) -> str:

@@ -17,9 +17,8 @@ Moonshine is not installed (or not loaded yet), the gate decides alone.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +28,7 @@ from ..core.transcript import FILLERS, command_in, words_of
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
 from .personal import Samples, spoken_span
 from .recognizer import Heard, Recognizer
+from .sphinx import sounds_like
 
 if TYPE_CHECKING:
     from .moonshine import MoonshineModel
@@ -93,11 +93,6 @@ class WakeRecognizer:
         return False
 
 
-def digit_by_digit(transcript: str) -> str:
-    """Figures read one digit at a time: "47" -> "4 7" (a phrase of digits written as one number)."""
-    return re.sub(r"\d+", lambda m: " ".join(m.group()), transcript)
-
-
 class TranscriptCheck:
     """A second, independent check on a proposed start: a general recogniser (Moonshine) writes the
     whole utterance down, and the transcript must name the very phrase proposed (`names`).
@@ -111,6 +106,7 @@ class TranscriptCheck:
     def __init__(self, phrases: Iterable[str], model: MoonshineModel) -> None:
         self.model = model
         self._vocabulary = Vocabulary({Command.START: tuple(phrases)})
+        self._sounds_like = sounds_like(self._vocabulary)  # "for seven" is "four seven"
         self.last_transcript = ""  # for benchmarks and tests: what it wrote down
         self.last_s = 0.0  # how long the last check took
 
@@ -125,21 +121,22 @@ class TranscriptCheck:
         if not words_of(said):  # nothing made out: once more, the voice alone, as MoonshineRecognizer does
             said = self.model.transcribe(spoken_span(samples))
         self.last_transcript, self.last_s = said, time.perf_counter() - started
-        return names(said, phrase, self._vocabulary)
+        return names(said, phrase, self._vocabulary, self._sounds_like)
 
 
-def names(transcript: str, phrase: str, vocabulary: Vocabulary) -> bool:
+def names(transcript: str, phrase: str, vocabulary: Vocabulary, sounds: Mapping[str, str] | None = None) -> bool:
     """Whether the whole transcript names `phrase` as a start phrase: all of it names the phrase
-    (core/transcript.py: fillers and the phrase said over again allowed), or it is the phrase and
-    then only the phrase's own words again ("four, seven, seven, seven": Moonshine runs on in a
-    loop over a short utterance). Figures are read as numbers ("47": "forty seven") and digit by
-    digit ("four seven"). Its words alone, in another order, or beside any other word, are not it."""
+    (core/transcript.py: figures read as numbers and digit by digit, words that sound alike,
+    fillers and the phrase said over again allowed), or it is the phrase and then only the
+    phrase's own words again ("four, seven, seven, seven": Moonshine runs on in a loop over a
+    short utterance). Its words alone, in another order, or beside any other word, are not it."""
+    command, heard = command_in(transcript, vocabulary, sounds)
+    if command is Command.START and heard == normalise(phrase):
+        return True
     wanted = normalise(phrase).split()
-    for reading in dict.fromkeys((transcript, digit_by_digit(transcript))):
-        command, heard = command_in(reading, vocabulary)
-        if command is Command.START and heard == normalise(phrase):
-            return True
-        words = [w for w in words_of(reading) if w not in FILLERS or w in wanted]
+    for by_digit in (False, True):
+        words = [(sounds or {}).get(w, w) for w in words_of(transcript, by_digit)]
+        words = [w for w in words if w not in FILLERS or w in wanted]
         if words[:len(wanted)] == wanted and set(words[len(wanted):]) <= set(wanted):
             return True
     return False
