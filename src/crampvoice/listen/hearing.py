@@ -34,6 +34,7 @@ from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer, Tuning
 from .verifier import VerifiedRecognizer
+from .veto import WIRED, MoonshineVeto
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ def hears_with() -> str:
 
 
 def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None,
-                        second: str = "pocketsphinx") -> PersonalRecognizer:
+                        second: str = "pocketsphinx", veto: str = WIRED) -> PersonalRecognizer:
     """The person's model, with a second opinion on a word it is near to acting on
     (`personal.NEAR`): `second` ("pocketsphinx" or "moonshine"), listening for the person's taught
     words and nothing else, must hear that very word (pocketsphinx however unsure of it; a word it
@@ -150,7 +151,8 @@ def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None,
     others = frozenset(p for phrases in Vocabulary().phrases.values() for p in phrases if p not in taught)
     opinion: Recognizer = MoonshineRecognizer(words, skip=others) if second == "moonshine" \
         else SphinxRecognizer(words, Tuning(min_confidence=0.0), skip=others)
-    return PersonalRecognizer(model, embedder or Embedder(), opinion)
+    check = MoonshineVeto(model.labels, veto) if veto != "off" and import_error() is None else None
+    return PersonalRecognizer(model, embedder or Embedder(), opinion, check)
 
 
 def is_personal(recognizer: Recognizer) -> bool:
