@@ -229,8 +229,9 @@ def spoken_span(samples: Samples) -> Samples:
 
 
 class Veto(Protocol):
-    def allows(self, utterance: Samples, word: Label) -> bool:
-        """Whether the word the model would act on may be acted on (veto.py: what Moonshine writes down)."""
+    def allows(self, utterance: Samples, decided: Decided) -> bool:
+        """Whether the word the model would act on (`decided.guess`) may be acted on (veto.py: what
+        Moonshine writes down)."""
         ...
 
 
@@ -277,7 +278,7 @@ class PersonalRecognizer:
         word = decided.guess
         acted = word.command in self._wanted and (decided.chosen is not None
                                                    or (decided.near and self._heard_too(word)))
-        if acted and self.veto is not None and not self.veto.allows(samples, word):
+        if acted and self.veto is not None and not self.veto.allows(samples, decided):
             acted = False
         return Heard(word.command if acted else None, word.word, decided.score)
 

@@ -21,11 +21,12 @@ moonshine_cpp is not installed, nothing is checked: the model decides alone, as 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from ..core.commands import Command, Vocabulary, normalise
 from ..core.transcript import FILLERS, command_in, words_of
 from .moonshine import MoonshineModel
-from .personal import Label, Samples, spoken_span
+from .personal import Decided, Label, Samples, spoken_span
 
 # Words written for another that sounds the same, as Moonshine writes the person's word
 # (personal-dev's digits: "to" and "too" for two, "for" for four, "won" for one, "ate" for eight).
@@ -35,13 +36,26 @@ SOUNDS_LIKE: dict[str, frozenset[str]] = {
     "eight": frozenset({"ate"}), "no": frozenset({"know"}), "right": frozenset({"write"}),
 }
 
-WIRED = "off"  # the rule `hearing.personal_recognizer` checks with
+WIRED = "near"  # the rule `hearing.personal_recognizer` checks with
 
 NOTHING, THE_WORD, ANOTHER, OTHER = "nothing", "the word", "another", "other words"
-RULES: dict[str, frozenset[str]] = {  # what each rule turns away
-    "off": frozenset(),
-    "another": frozenset({ANOTHER}),  # it names another command's phrase
-    "mismatch": frozenset({ANOTHER, OTHER}),  # any words that are not the word
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    turns_away: frozenset[str]  # what Moonshine may have written for the word not to be acted on
+    from_ratio: float = 0.0  # asked only of a word this near its gate or nearer (`personal.Decided.ratio`)
+
+    def vetoes(self, seen: str, decided: Decided) -> bool:
+        return seen in self.turns_away and decided.ratio >= self.from_ratio
+
+
+NEAR_GATE = 0.95  # "near": Moonshine asked only of a word this near its gate (its distance over the gate)
+RULES: dict[str, Rule] = {
+    "off": Rule(frozenset()),
+    "another": Rule(frozenset({ANOTHER})),  # it names another command's phrase
+    "mismatch": Rule(frozenset({ANOTHER, OTHER})),  # any words that are not the word
+    "near": Rule(frozenset({ANOTHER, OTHER}), NEAR_GATE),  # the same, of a word near its gate
 }
 
 
@@ -63,20 +77,25 @@ class MoonshineVeto:
     """`personal.Veto`: Moonshine's transcript of an utterance the model acts on must not say
     something else (`rule`, one of RULES)."""
 
-    def __init__(self, labels: list[Label], rule: str = "mismatch", model: MoonshineModel | None = None) -> None:
+    def __init__(self, labels: list[Label], rule: str = WIRED, model: MoonshineModel | None = None,
+                 wait_s: float | None = 0.0) -> None:
+        """`wait_s`: how long a word may wait for the model still loading (None: until it has;
+        `recognize` waits, so that a file is always heard the same way)."""
         self.model = model or MoonshineModel.shared()
         self.rule = rule
+        self._wait_s = wait_s
         self.vocabulary = Vocabulary({c: tuple(label.word for label in labels if label.command is c) for c in Command})
         self.last_transcript: str | None = None  # for benchmarks: what Moonshine wrote (None: not asked)
         self.last_s = 0.0  # and how long it took
 
-    def allows(self, utterance: Samples, word: Label) -> bool:
+    def allows(self, utterance: Samples, decided: Decided) -> bool:
         self.last_transcript, self.last_s = None, 0.0
-        if not RULES[self.rule] or not self.model.usable:
+        rule = RULES[self.rule]
+        if not rule.turns_away or decided.ratio < rule.from_ratio or not self.model.wait(self._wait_s):
             return True
         started = time.perf_counter()
         said = self.model.transcribe(utterance)
         if not words_of(said):  # nothing made out: once more, the voice alone (as MoonshineRecognizer)
             said = self.model.transcribe(spoken_span(utterance))
         self.last_transcript, self.last_s = said, time.perf_counter() - started
-        return verdict(said, word, self.vocabulary) not in RULES[self.rule]
+        return not rule.vetoes(verdict(said, decided.guess, self.vocabulary), decided)
