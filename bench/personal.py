@@ -1,6 +1,7 @@
 """The personal recogniser, measured on real people beside what a person could use without it.
 
-    ./dev.sh bench personal [--seeds N] [--takes K ...] [--data DIR] [--speech DIR]
+    ./dev.sh bench personal [--seeds N] [--first-seed S] [--takes K ...] [--speakers ...]
+                            [--second pocketsphinx|moonshine] [--no-more] [--no-baselines] [--said FILE]
 
 Data: ../shared/personal-dev (three people, fifty takes of each digit) and ../shared/speech-dev
 (other people's words and noise), when they are beside the project. Each person, each seed:
@@ -22,6 +23,21 @@ heard by the model with its second opinion as `run` hears a taught word
   Some of speech-dev's speech is digits: another person saying a digit this person taught is
   no false accept (crampvoice hears a word, not whose voice it is, so a caregiver's "next"
   counts), and is its own row, heard as the word's command.
+
+Each row is given for each rule of the check on the words the model acts on (veto.RULES,
+issue 29): "today", the model and its second opinion alone; "names another", a word turned away
+when Moonshine's transcript of the utterance names another command's phrase; "any other words",
+when it writes any words that are not the word (nor one that sounds like it, "to" for two);
+"other words, near its gate", the same only for a word within 0.95 of its gate's distance
+(`veto.NEAR_GATE`: the rule `run` hears with). Moonshine is asked about every word the model
+acts on, once, and each rule's decision is worked out from what it wrote, so all the rules are
+measured on the same hearing (an utterance turned away counts as nothing heard: in the rare clip
+with a second utterance after it, that one is not heard). Moonshine's time on each, which a rule
+adds to that decision, is printed (p50 and p95, over the taught words heard clean, counting 0 for
+a word the rule does not ask about). `--said FILE` writes each word acted on with what Moonshine
+wrote, the head's score and its distance over the gate, and what it wrote of the takes (TSV).
+Seeds from 2 on were used to choose the rules (george and lucas, `--first-seed 2`); the bench's
+own are 0 and 1.
 
 Beside it, in the same run, the ways a person has without teaching: today's recogniser
 (pocketsphinx, the digits added as the person's words in settings) and the stock
@@ -54,10 +70,11 @@ from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.files import read_audio, speech_recognition  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
 from crampvoice.listen.moonshine import MoonshineModel  # noqa: E402
-from crampvoice.listen.personal import PersonalModel, PersonalRecognizer  # noqa: E402
+from crampvoice.listen.personal import Decided, Label, PersonalModel, PersonalRecognizer, Samples, _stretch  # noqa: E402
 from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.sphinx import SphinxRecognizer  # noqa: E402
 from crampvoice.listen.stream import recognize  # noqa: E402
+from crampvoice.listen.veto import NOTHING, RULES, MoonshineVeto, verdict  # noqa: E402
 from crampvoice.teach import MORE  # noqa: E402
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -116,6 +133,38 @@ def heard_as(recognizer: Recognizer, audio: Audio) -> Command | None:
     return decision.heard.command if decision else None
 
 
+class Asked(MoonshineVeto):
+    """Moonshine asked about every word the model acts on, as the veto would be, but never
+    turning one away: each rule's decision is worked out from what it wrote (`by_rule`)."""
+
+    def __init__(self, labels: list[Label]) -> None:
+        super().__init__(labels, "mismatch")
+
+    def allows(self, utterance: Samples, decided: Decided) -> bool:
+        super().allows(utterance, decided)
+        return True
+
+
+def by_rule(personal: PersonalRecognizer, audio: Audio, run: Run, measure: str) -> dict[str, Command | None]:
+    """What each veto rule (veto.RULES) acts on in `audio`: the model's command, unless Moonshine's
+    transcript of the utterance it was decided on says something the rule turns away. From one
+    hearing: an utterance turned away counts as nothing heard (in the rare clip with another
+    utterance after it, that one is not heard)."""
+    run.last_asked_s = 0.0
+    decision = recognize(audio, personal)
+    command = decision.heard.command if decision else None
+    if command is None or decision is None:
+        return dict.fromkeys(RULES)
+    asked, last = personal.veto, personal.last
+    assert isinstance(asked, Asked) and last is not None
+    said = asked.last_transcript
+    seen = NOTHING if said is None else verdict(said, last.guess, asked.vocabulary)
+    run.asked_s[measure].append((asked.last_s, last.ratio))
+    run.last_asked_s = asked.last_s
+    run.said.append((run.where, measure, last.guess.word, said or "", seen, f"{last.score:.3f}", f"{last.ratio:.3f}"))
+    return {name: None if rule.vetoes(seen, last) else command for name, rule in RULES.items()}
+
+
 def stock(mapping: dict[str, Command]) -> Callable[[Audio], Command | None]:
     sr = speech_recognition()
     recognizer = sr.Recognizer()
@@ -149,6 +198,11 @@ class Run:
     rebuild_s: list[float] = field(default_factory=list)  # after the takes asked for when unsure
     asked: list[int] = field(default_factory=list)  # words asked for more takes, a run
     decide_s: list[float] = field(default_factory=list)
+    asked_s: dict[str, list[tuple[float, float]]] = field(  # Moonshine's time on each word acted on, and its ratio
+        default_factory=lambda: {key: [] for key in MEASURES})
+    said: list[tuple[str, ...]] = field(default_factory=list)  # where, measure, word acted on, transcript, verdict, ...
+    where: str = ""  # the person, seed and takes being heard
+    last_asked_s: float = 0.0  # Moonshine's time on the last clip heard
 
     def add(self, key: str, value: float) -> None:
         self.figures.setdefault(key, []).append(value)
@@ -188,6 +242,18 @@ def teach(run: Run, speaker: str, taught: np.ndarray, order: dict[int, np.ndarra
     return built.model
 
 
+def said_of_takes(run: Run, speaker: str, taught: dict[int, np.ndarray]) -> None:
+    """What Moonshine writes of the takes themselves (and of them 10 % slower and faster)."""
+    for d, which in taught.items():
+        for t in which:
+            take = takes.spoken_part(run.clip(d, speaker, int(t)))
+            if take is not None:
+                x = np.frombuffer(take.pcm, "<i2").astype(np.float64)
+                for v in (x, _stretch(x, 0.9), _stretch(x, 1.1)):
+                    said = MoonshineModel.shared().transcribe(np.clip(v, -32768, 32767).astype(np.int16))
+                    run.said.append((run.where, "TAKE", DIGITS[d], said))
+
+
 def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
                       more: bool = False) -> tuple[PersonalRecognizer, dict[str, Command]]:
     """Teach K takes of seven digits (and, `more`, up to MORE more of those the model is unsure of),
@@ -200,38 +266,46 @@ def teach_and_measure(run: Run, speaker: str, k: int, seed: int,
     taught, untaught = digits[:TAUGHT], digits[TAUGHT:]
     order = {int(d): rng.permutation(50) for d in taught}
     model = teach(run, speaker, taught, order, k, more=more)
+    run.where = f"{speaker} {seed} {k}{'+' if more else ''}"
+    if run.args.said:
+        said_of_takes(run, speaker, {int(d): order[int(d)][:k] for d in taught})
     heard_from = k + MORE if more else k
-    personal = personal_recognizer(model, run.embedder, run.args.second)
-    hits: dict[str, list[bool]] = {key: [] for key in MEASURES}
+    personal = personal_recognizer(model, run.embedder, run.args.second, veto="off")
+    personal.veto = Asked(model.labels)
+    hits: dict[str, dict[str, list[bool]]] = {rule: {key: [] for key in MEASURES} for rule in RULES}
+
+    def hear(measure: str, audio: Audio, expected: Command | None) -> None:
+        """Whether each rule heard `audio` as `expected` (None: whether it acted on it at all)."""
+        for rule, got in by_rule(personal, audio, run, measure).items():
+            hits[rule][measure].append(got is expected if expected is not None else got is not None)
+
     for d, command in zip(taught, COMMANDS, strict=True):
         for t in order[int(d)][heard_from:]:
             audio = run.clip(int(d), speaker, int(t))
             started = time.perf_counter()
-            hits["right"].append(heard_as(personal, audio) is command)
-            run.decide_s.append(time.perf_counter() - started)
+            hear("right", audio, command)
+            run.decide_s.append(time.perf_counter() - started - run.last_asked_s)  # the model's own compute
             noise = run.noises[t % len(run.noises)]
-            hits["right 10 dB"].append(heard_as(personal, noisy(audio, noise, 10, rng)) is command)
-            along = noisy(audio, noise, 10, along_rng, ALONG_S)
-            hits["right 10 dB, noise all along"].append(heard_as(personal, along) is command)
+            hear("right 10 dB", noisy(audio, noise, 10, rng), command)
+            hear("right 10 dB, noise all along", noisy(audio, noise, 10, along_rng, ALONG_S), command)
             for by_db in (20, 30):
-                quieter = softer(audio, by_db, room_rng)
-                hits[f"right {by_db} dB softer, a quiet room"].append(heard_as(personal, quieter) is command)
+                hear(f"right {by_db} dB softer, a quiet room", softer(audio, by_db, room_rng), command)
     for d in untaught:
-        hits["false: own other words"] += [heard_as(personal, run.clip(int(d), speaker, t)) is not None
-                                           for t in range(50)]
+        for t in range(50):
+            hear("false: own other words", run.clip(int(d), speaker, t), None)
     words = {DIGITS[d]: c for d, c in zip(taught, COMMANDS, strict=True)}
     for kind, text, audio in run.others:
         if text in words:
-            hits["right: another person saying a taught word"].append(heard_as(personal, audio) is words[text])
+            hear("right: another person saying a taught word", audio, words[text])
         else:
-            key = "false: noise" if kind == "noise" else "false: other people's speech"
-            hits[key].append(heard_as(personal, audio) is not None)
+            hear("false: noise" if kind == "noise" else "false: other people's speech", audio, None)
     for d in untaught:  # last: the rows before it in a run draw the embedder's padding noise as they always did
         for t in range(50):
             along = noisy(run.clip(int(d), speaker, t), run.noises[t % len(run.noises)], 10, untaught_rng, ALONG_S)
-            hits["false: own other words, 10 dB noise all along"].append(heard_as(personal, along) is not None)
-    for key, found in hits.items():
-        run.add(f"{k}{'+' if more else ''}|{key}", percent(found))
+            hear("false: own other words, 10 dB noise all along", along, None)
+    for rule, by_measure in hits.items():
+        for key, found in by_measure.items():
+            run.add(f"{k}{'+' if more else ''}|{rule}|{key}", percent(found))
     return personal, words
 
 
@@ -239,7 +313,7 @@ def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, word
     """How the same takes are heard as `run` hears them, and by the ways there are without teaching."""
     vocabulary = Vocabulary({c: (w,) for w, c in words.items()})
     sphinx = SphinxRecognizer(vocabulary)
-    combined = Combined.for_person(personal, vocabulary)
+    combined = Combined.for_person(personal_recognizer(personal.model, run.embedder, run.args.second), vocabulary)
     ways: dict[str, Callable[[Audio], Command | None]] = {
         "as run hears (personal + general)": partial(heard_as, combined),
         "today's recogniser": partial(heard_as, sphinx),
@@ -259,38 +333,57 @@ def measure_baselines(run: Run, speaker: str, personal: PersonalRecognizer, word
                                                 if kind != "noise" and text not in words]))
 
 
+RULE_NAMES = {"off": "today", "another": "veto: names another", "mismatch": "veto: any other words",
+              "near": "veto: other words, near its gate"}
+
+
 def report(run: Run) -> None:
     ks = run.args.takes
     columns = [(f"{ks[0]}", f"{ks[0]} take{'s' if ks[0] > 1 else ''} a word"),
                (f"{ks[0]}+", f"{ks[0]}, {MORE} more where unsure"), *((f"{k}", f"{k} take{'s' if k > 1 else ''} a word")
                                                                     for k in ks[1:])]
+    columns = [c for c in columns if any(key.startswith(f"{c[0]}|") for key in run.figures)]
     print(f"| measure ({len(run.args.speakers)} people of personal-dev, {run.args.seeds} seeds, 7 words taught) | "
-          + " | ".join(name for _, name in columns) + " |")
-    print("|---|" + "---|" * len(columns))
+          + " | ".join(f"{name}: {RULE_NAMES[rule]}" for _, name in columns for rule in RULES) + " |")
+    print("|---|" + "---|" * len(columns) * len(RULES))
     for key in MEASURES:
-        print(f"| {key} | " + " | ".join(f"{statistics.mean(run.figures[f'{c}|{key}']):.1f} %" for c, _ in columns)
-              + " |")
-    print(f"words asked for more takes: {statistics.mean(run.asked):.2f} of {TAUGHT} a run "
-          f"({', '.join(map(str, run.asked))})")
-    print()
-    print(f"| the same people, {run.args.baseline_takes} takes of each digit, {ks[0]} taught | right | "
-          "false (untaught digits) | false (other people's speech) |")
-    print("|---|---|---|---|")
-    for name in ("as run hears (personal + general)", "today's recogniser", "stock recognize_sphinx"):
-        print(f"| {name} | " + " | ".join(f"{statistics.mean(run.figures[f'base|{name}|{m}']):.1f} %"
-                                         for m in ("right", "false", "speech")) + " |")
+        print(f"| {key} | " + " | ".join(f"{statistics.mean(run.figures[f'{c}|{rule}|{key}']):.1f} %"
+                                         for c, _ in columns for rule in RULES) + " |")
+    if run.asked:
+        print(f"words asked for more takes: {statistics.mean(run.asked):.2f} of {TAUGHT} a run "
+              f"({', '.join(map(str, run.asked))})")
+    if not run.args.no_baselines:
+        print()
+        print(f"| the same people, {run.args.baseline_takes} takes of each digit, {ks[0]} taught | right | "
+              "false (untaught digits) | false (other people's speech) |")
+        print("|---|---|---|---|")
+        for name in ("as run hears (personal + general)", "today's recogniser", "stock recognize_sphinx"):
+            print(f"| {name} | " + " | ".join(f"{statistics.mean(run.figures[f'base|{name}|{m}']):.1f} %"
+                                             for m in ("right", "false", "speech")) + " |")
     print()
     decide = sorted(run.decide_s)
-    print(f"model built again after the takes asked for: p50 {statistics.median(run.rebuild_s):.1f} s / max "
-          f"{max(run.rebuild_s):.1f} s (each take's embeddings kept)")
+    if run.rebuild_s:
+        print(f"model built again after the takes asked for: p50 {statistics.median(run.rebuild_s):.1f} s / max "
+              f"{max(run.rebuild_s):.1f} s (each take's embeddings kept)")
     print(f"model built in p50 {statistics.median(run.build_s):.1f} s / max {max(run.build_s):.1f} s; an utterance "
           f"heard in p50 {1000 * statistics.median(decide):.0f} ms / p95 {1000 * decide[int(0.95 * len(decide))]:.0f}"
-          " ms of compute (the whole clip through the streaming path, endpointing included)")
+          " ms of compute (the whole clip through the streaming path, endpointing included; Moonshine's not)")
+    for name, rule in RULES.items():
+        if rule.turns_away:
+            asked = [t if ratio >= rule.from_ratio else 0.0 for t, ratio in run.asked_s["right"]]
+            times = sorted(asked)
+            print(f"{RULE_NAMES[name]}: time it adds to deciding a taught word heard clean (Moonshine asked of "
+                  f"{sum(1 for t in asked if t)} of {len(asked)} acted on): p50 "
+                  f"{1000 * statistics.median(times):.0f} ms / p95 {1000 * times[int(0.95 * len(times))]:.0f} ms")
+    if run.args.said:
+        with run.args.said.open("w", newline="") as out:
+            csv.writer(out, delimiter="\t").writerows(run.said)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds from this one on (2 and up: tuning)")
     parser.add_argument("--takes", type=int, nargs="+", default=[3, 1])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
@@ -298,22 +391,25 @@ def main() -> None:
     parser.add_argument("--second", choices=("pocketsphinx", "moonshine"), default="pocketsphinx",
                         help="the second opinion on a word just outside its gate")
     parser.add_argument("--baseline-takes", type=int, default=8, help="takes of each digit the baselines hear")
+    parser.add_argument("--no-more", action="store_true", help="leave out the column of 2 more takes where unsure")
+    parser.add_argument("--no-baselines", action="store_true", help="leave out the ways without teaching")
+    parser.add_argument("--said", type=Path, help="write each word acted on and what Moonshine wrote (TSV) here")
     args = parser.parse_args()
     if not (args.data / "audio").is_dir():
         sys.exit(f"no recordings at {args.data}: give --data DIR (personal-dev's layout)")
     others = speech_dev(args.speech)
     noises = [a for kind, _, a in others if kind == "noise"] or [Audio(np.random.default_rng(1).normal(
         0, 300, 16000 * 5).astype("<i2").tobytes(), 16000)]
-    if args.second == "moonshine" and not MoonshineModel.shared().wait():
+    if not MoonshineModel.shared().wait():  # the veto rules' rows and `--second moonshine` need it
         sys.exit(f"Moonshine cannot be loaded here: {MoonshineModel.shared().error}")
     run = Run(args, others, noises, Embedder())
     for k in args.takes:
         for speaker in args.speakers:
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 personal, words = teach_and_measure(run, speaker, k, seed)
-                if k == args.takes[0] and seed == 0:
+                if k == args.takes[0] and seed == args.first_seed and not args.no_baselines:
                     measure_baselines(run, speaker, personal, words)
-                if k == args.takes[0]:
+                if k == args.takes[0] and not args.no_more:
                     teach_and_measure(run, speaker, k, seed, more=True)
     report(run)
 

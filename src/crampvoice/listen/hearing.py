@@ -34,6 +34,7 @@ from .personal import VERSION, Label, PersonalModel, PersonalRecognizer, Samples
 from .recognizer import Heard, Recognizer
 from .sphinx import SphinxRecognizer, Tuning
 from .verifier import VerifiedRecognizer
+from .veto import WIRED, MoonshineVeto
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ def recognizer_for(vocabulary: Vocabulary, root: Path | None = None,
     if built.model is None:
         general, notes = general_recognizer(vocabulary, wait_s=wait_s)
         return general, [*notes, *([built.passed_over] if built.passed_over else [])]
-    personal = personal_recognizer(built.model)
+    personal = personal_recognizer(built.model, wait_s=wait_s)
     general, notes = general_recognizer(vocabulary, Combined.heard_by(personal, vocabulary), wait_s)
     return Combined(personal, general), [*notes, built.summary]
 
@@ -139,18 +140,23 @@ def hears_with() -> str:
 
 
 def personal_recognizer(model: PersonalModel, embedder: Embedder | None = None,
-                        second: str = "pocketsphinx") -> PersonalRecognizer:
+                        second: str = "pocketsphinx", veto: str = WIRED,
+                        wait_s: float | None = 0.0) -> PersonalRecognizer:
     """The person's model, with a second opinion on a word it is near to acting on
     (`personal.NEAR`): `second` ("pocketsphinx" or "moonshine"), listening for the person's taught
     words and nothing else, must hear that very word (pocketsphinx however unsure of it; a word it
     has no pronunciation of gets none). Moonshine was measured as the second opinion too (bench
-    personal --second moonshine)."""
+    personal --second moonshine). And a check on a word it acts on near its gate (`veto`, one of
+    `veto.RULES`; "near" by default): where Moonshine is installed and loaded, a word it writes down
+    as other words is not acted on (veto.py); until then, and without moonshine_cpp, the model
+    decides as before (`wait_s`: how long a word may wait for Moonshine still loading)."""
     taught = {label.word for label in model.labels}
     words = Vocabulary({c: tuple(label.word for label in model.labels if label.command is c) for c in Command})
     others = frozenset(p for phrases in Vocabulary().phrases.values() for p in phrases if p not in taught)
     opinion: Recognizer = MoonshineRecognizer(words, skip=others) if second == "moonshine" \
         else SphinxRecognizer(words, Tuning(min_confidence=0.0), skip=others)
-    return PersonalRecognizer(model, embedder or Embedder(), opinion)
+    check = MoonshineVeto(model.labels, veto, wait_s=wait_s) if veto != "off" and import_error() is None else None
+    return PersonalRecognizer(model, embedder or Embedder(), opinion, check)
 
 
 def is_personal(recognizer: Recognizer) -> bool:

@@ -58,7 +58,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -89,6 +89,7 @@ class Decided:
     guess: Label  # the head's best word
     score: float  # the head's probability for it
     near: bool = False  # not chosen, but the head is sure of it, and it is within NEAR times its gate
+    ratio: float = float("inf")  # the distance to the guess's nearest take over its gate (where the head is sure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +168,8 @@ class PersonalModel:
         if score < ACCEPT or not len(unit):
             return Decided(None, guess, score)
         ratio = float(_dtw(unit[None], np.array([len(unit)]), *self._takes[best]).min()) / float(a["gates"][best])
-        return Decided(guess, guess, score) if ratio < 1.0 else Decided(None, guess, score, near=ratio < NEAR)
+        return Decided(guess, guess, score, ratio=ratio) if ratio < 1.0 else \
+            Decided(None, guess, score, near=ratio < NEAR, ratio=ratio)
 
     def unsure(self) -> list[Label]:
         """The words to ask more takes of: those with a take that, left out, the rest would not let
@@ -226,20 +228,31 @@ def spoken_span(samples: Samples) -> Samples:
     return samples[max(0, loud[0] - around) * hop:min(n, loud[-1] + 1 + around) * hop]
 
 
+class Veto(Protocol):
+    def allows(self, utterance: Samples, decided: Decided) -> bool:
+        """Whether the word the model would act on (`decided.guess`) may be acted on (veto.py: what
+        Moonshine writes down)."""
+        ...
+
+
 class PersonalRecognizer:
     """A `Recognizer` for the words the person has taught, in their voice only.
 
     `second`, if given, is asked about a word the model was near to acting on (`Decided.near`),
     and the word is acted on if it hears that very word: hearing.py gives pocketsphinx. It is fed
-    the utterance only then, 20 ms at a time as it was heard.
+    the utterance only then, 20 ms at a time as it was heard. `veto`, if given, is asked about
+    every word the model would act on, and may turn it away (veto.py: Moonshine's transcript).
     """
 
     follows_room = True  # soft words heard, decisions sooner, words in noise ended with the word (endpoint.py)
 
-    def __init__(self, model: PersonalModel, embedder: Embedder, second: Recognizer | None = None) -> None:
+    def __init__(self, model: PersonalModel, embedder: Embedder, second: Recognizer | None = None,
+                 veto: Veto | None = None) -> None:
         self.model = model
         self._embedder = embedder
         self._second = second
+        self.veto = veto
+        self.last: Decided | None = None  # for benchmarks: the model's last decision
         self._wanted = frozenset(label.command for label in model.labels)
         self._utterance = bytearray()
 
@@ -261,10 +274,12 @@ class PersonalRecognizer:
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
         if not samples.any():
             return Heard(None, "", 0.0)
-        decided = self.model.decide(self._embedder.embed(spoken_span(samples)))
+        decided = self.last = self.model.decide(self._embedder.embed(spoken_span(samples)))
         word = decided.guess
         acted = word.command in self._wanted and (decided.chosen is not None
                                                    or (decided.near and self._heard_too(word)))
+        if acted and self.veto is not None and not self.veto.allows(samples, decided):
+            acted = False
         return Heard(word.command if acted else None, word.word, decided.score)
 
     def _heard_too(self, word: Label) -> bool:
