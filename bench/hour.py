@@ -105,7 +105,7 @@ def by_rule(recognizer: Recognizer, audio: Audio, spans: list[Span],
             last = recognizer.last if isinstance(recognizer, PersonalRecognizer) else None
             seen = NOTHING
             if isinstance(asked, Asked) and asked.last_transcript is not None and last is not None:
-                seen = verdict(asked.last_transcript, last.guess, asked.vocabulary)
+                seen = verdict(asked.last_transcript, last.guess, asked.vocabulary, asked.sounds)
                 if said is not None:
                     said.append(f"{source}\t{last.guess.word}\t{asked.last_transcript}\t{seen}\t{last.score:.3f}\t"
                                 f"{last.ratio:.3f}")

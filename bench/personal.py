@@ -158,7 +158,7 @@ def by_rule(personal: PersonalRecognizer, audio: Audio, run: Run, measure: str) 
     asked, last = personal.veto, personal.last
     assert isinstance(asked, Asked) and last is not None
     said = asked.last_transcript
-    seen = NOTHING if said is None else verdict(said, last.guess, asked.vocabulary)
+    seen = NOTHING if said is None else verdict(said, last.guess, asked.vocabulary, asked.sounds)
     run.asked_s[measure].append((asked.last_s, last.ratio))
     run.last_asked_s = asked.last_s
     run.said.append((run.where, measure, last.guess.word, said or "", seen, f"{last.score:.3f}", f"{last.ratio:.3f}"))

@@ -9,7 +9,7 @@ whole, and once more cut to its voice where it makes out nothing), and what it w
 
 - nothing: no words, or fillers only ("uh"): Moonshine makes out nothing for some isolated
   one-second words, so the word is acted on, as before;
-- the word: W, or a word that sounds like it ("to" for "two"; `SOUNDS_LIKE`), fillers and
+- the word: W, or a word that sounds as it does ("to" for "two"; `sphinx.sounds_like`), fillers and
   repeats allowed as `core/transcript.py` allows them; or another phrase of W's command;
 - another: a phrase of another command (a default phrase, or another of the person's words);
 - other words: anything else ("Nine.", "Hi there").
@@ -27,20 +27,14 @@ moonshine_cpp is not installed, nothing is checked: the model decides alone, as 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..core.commands import Command, Vocabulary, normalise
 from ..core.transcript import FILLERS, command_in, words_of
 from .moonshine import MoonshineModel
 from .personal import Decided, Label, Samples, spoken_span
-
-# Words written for another that sounds the same, as Moonshine writes the person's word
-# (personal-dev's digits: "to" and "too" for two, "for" for four, "won" for one, "ate" for eight).
-# Kept here until core/transcript.py has its own table.
-SOUNDS_LIKE: dict[str, frozenset[str]] = {
-    "one": frozenset({"won"}), "two": frozenset({"to", "too"}), "four": frozenset({"for", "fore"}),
-    "eight": frozenset({"ate"}), "no": frozenset({"know"}), "right": frozenset({"write"}),
-}
+from .sphinx import sounds_like
 
 WIRED = "near"  # the rule `hearing.personal_recognizer` checks with
 
@@ -68,15 +62,14 @@ RULES: dict[str, Rule] = {
 }
 
 
-def verdict(transcript: str, word: Label, vocabulary: Vocabulary) -> str:
+def verdict(transcript: str, word: Label, vocabulary: Vocabulary, sounds: Mapping[str, str] | None = None) -> str:
     """What a transcript says of the word the model chose (NOTHING, THE_WORD, ANOTHER or OTHER);
-    `vocabulary`: the default phrases and the person's words."""
+    `vocabulary`: the default phrases and the person's words; `sounds`: words said as one of
+    theirs (`sphinx.sounds_like`)."""
     said = normalise(word.word).split()
-    alike = {w: s for s in said for w in SOUNDS_LIKE.get(s, ())}
-    words = [alike.get(w, w) for w in words_of(transcript)]
-    if not [w for w in words if w not in FILLERS or w in said]:
+    if not [w for w in words_of(transcript) if w not in FILLERS or w in said]:
         return NOTHING
-    command, _ = command_in(" ".join(words), vocabulary)
+    command, _ = command_in(transcript, vocabulary, sounds)
     if command is None:
         return OTHER
     return THE_WORD if command is word.command else ANOTHER
@@ -94,6 +87,7 @@ class MoonshineVeto:
         self.rule = rule
         self._wait_s = wait_s
         self.vocabulary = Vocabulary({c: tuple(label.word for label in labels if label.command is c) for c in Command})
+        self.sounds = sounds_like(self.vocabulary)
         self.last_transcript: str | None = None  # for benchmarks: what Moonshine wrote (None: not asked)
         self.last_s = 0.0  # and how long it took
 
@@ -107,4 +101,4 @@ class MoonshineVeto:
         if not words_of(said):  # nothing made out: once more, the voice alone (as MoonshineRecognizer)
             said = self.model.transcribe(spoken_span(utterance))
         self.last_transcript, self.last_s = said, time.perf_counter() - started
-        return not rule.vetoes(verdict(said, decided.guess, self.vocabulary), decided)
+        return not rule.vetoes(verdict(said, decided.guess, self.vocabulary, self.sounds), decided)
