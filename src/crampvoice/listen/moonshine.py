@@ -272,7 +272,7 @@ class GeneralRecognizer:
         self.fallback = fallback
         self._wait_s = wait_s
         self._when_nothing = when_nothing
-        self._fallback_listens = True  # fed this utterance: the model was not loaded as it began
+        self._fallback_listens = True  # may decide this utterance: the model was not loaded as it began
         self.last_by = ""  # "moonshine" or "fallback": who decided the last utterance
 
     def expect(self, commands: Iterable[Command]) -> None:
@@ -281,16 +281,13 @@ class GeneralRecognizer:
         self.fallback.expect(wanted)
 
     def begin(self) -> None:
-        """A new utterance. The fallback decodes it only if the model may not decide it: pocketsphinx
-        decoding talk that Moonshine hears anyway was a third of listening's CPU (bench live)."""
         self.moonshine.begin()
         self.fallback.begin()
         self._fallback_listens = self._when_nothing or not self.moonshine.model.usable
 
     def feed(self, pcm: bytes) -> None:
         self.moonshine.feed(pcm)
-        if self._fallback_listens:
-            self.fallback.feed(pcm)
+        self.fallback.feed(pcm)  # kept, not decoded: pocketsphinx and the verifier work only at the end
 
     def early(self) -> Heard | None:
         """Moonshine's early decision (MoonshineRecognizer.early), when it decides this utterance."""
