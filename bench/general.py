@@ -1,45 +1,47 @@
-"""The general recogniser (a voice never taught): today's, pocketsphinx checked by the verifier,
-beside Moonshine alone and Moonshine with today's as its fallback, in one run.
+"""The general recogniser (a voice never taught): the one before Moonshine, pocketsphinx checked by
+the verifier, beside Moonshine deciding at an utterance's end and Moonshine deciding early, in one run.
 
     ./dev.sh bench general [--takes N] [--seeds N]
 
 - speech-dev (../shared/speech-dev): every clip; its commands must be heard, its other words
   and noise not. Moonshine learnt nothing from it and nothing was tuned on it. The verifier
-  was trained on all of speech-dev's speakers, so today's row (and the fallback's share of
-  the combined one) is in-sample here; bench verify gives today's held-out figure.
+  was trained on all of speech-dev's speakers, so the first row is in-sample here; bench
+  verify gives its held-out figure.
 - personal-dev (../shared/personal-dev), as a person who has taught nothing but wrote seven
   digits in `words:` for seven commands (the digits chosen per seed, as bench personal does):
   the first N takes of each taught digit must be heard as its command, the first N takes of
   the three untaught digits must not be taken for any command.
 
-Each clip goes frame by frame through the microphone's path (bench/decide.py's `decide`): the
-first command acted on is the answer. A command clip's frames come 20 ms apart, as from a
-microphone (`paced`), and the wall-clock time from where its speech ended (estimated from the
-clip's loudness) to the decision is the latency of a right one.
-Then the model's start-up and memory, in a process of its own.
+Each clip goes frame by frame through the microphone's path (`listen.stream.Listener`), 20 ms
+apart as from a microphone (`paced`), so that work begun in the quiet before an utterance's end
+has the time it would have: the first command acted on is the answer, and the wall-clock time
+from where a command's speech ended (estimated from the clip's loudness, bench/decide.py) to
+the decision is the latency of a right one. Rows: today's before Moonshine; Moonshine deciding
+at the utterance's end (`AtTheEnd`); Moonshine deciding as soon as the guess begun in the quiet
+names a command, as wired. Then the model's start-up and memory, in a process of its own.
 
-On 2026-12-06 (two cores shared with three other engineers' jobs, load average 2 to 3):
+On 2026-12-07 (two cores shared with other jobs, load average 4 to 5 through speech-dev, under
+2 through personal-dev):
 
 | speech-dev, every clip | commands right | false accepts | decided after speech ends (right ones) |
 |---|---|---|---|
-| pocketsphinx + verifier (today) | 76.5 % (65/85) | 1.0 % (1/102) | p50 474 / p95 591 ms |
-| Moonshine (new: GeneralRecognizer as wired) | 89.4 % (76/85) | 0.0 % (0/102) | p50 393 / p95 677 ms |
-| Moonshine; where it makes out nothing, today's | 89.4 % (76/85) | 0.0 % (0/102) | p50 361 / p95 470 ms |
+| pocketsphinx + verifier (before Moonshine) | 76.5 % (65/85) | 1.0 % (1/102) | p50 946 / p95 2988 ms |
+| Moonshine, decided at the utterance's end | 89.4 % (76/85) | 0.0 % (0/102) | p50 380 / p95 647 ms |
+| Moonshine, decided early when sure (as wired) | 89.4 % (76/85) | 0.0 % (0/102) | p50 330 / p95 613 ms |
 
 | personal-dev, 7 digits as words:, 5 takes, 2 seeds | commands right | false accepts | decided (right ones) |
 |---|---|---|---|
-| pocketsphinx + verifier (today) | 39.0 % (82/210) | 5.6 % (5/90) | p50 474 / p95 591 ms |
-| Moonshine (new: GeneralRecognizer as wired) | 72.4 % (152/210) | 0.0 % (0/90) | p50 421 / p95 708 ms |
-| Moonshine; where it makes out nothing, today's | 72.4 % (152/210) | 0.0 % (0/90) | p50 420 / p95 745 ms |
+| pocketsphinx + verifier (before Moonshine) | 39.0 % (82/210) | 5.6 % (5/90) | p50 436 / p95 606 ms |
+| Moonshine, decided at the utterance's end | 74.3 % (156/210) | 0.0 % (0/90) | p50 370 / p95 527 ms |
+| Moonshine, decided early when sure (as wired) | 74.3 % (156/210) | 0.0 % (0/90) | p50 260 / p95 502 ms |
 
-Start-up: shared() returned in 82 ms; load and warm-up 2.5 s; 26 MB resident before, 455 MB
-loaded, 628 MB after 20 transcriptions. (The peak printed then, 4264 MB, was ru_maxrss, which
-the child carries over from this benchmark's own size at the fork; read as VmHWM since: 623 MB,
-with the load in 0.49 s, the machine less busy.) The latencies moved by 100 ms and more
-between runs: an earlier run of the same code before the retry cut to the voice (speech-dev,
-88.2 % right for Moonshine) timed Moonshine p50 370 / p95 455 ms beside today's 439 / 550 ms.
-Before the transcription began in the quiet ending an utterance (transcribed at its end, fed
-at once, compute added): Moonshine p50 507 / p95 644 ms, today's 422 / 517 ms.
+Start-up: shared() returned in 44 ms; import, load and warm-up 0.48 s; 24 MB resident before,
+451 MB loaded, 624 MB after 20 two-second transcriptions (peak 624 MB).
+
+On 2026-12-06, before homophones and early decisions: Moonshine 89.4 % and 72.4 % (152/210),
+none taken, p50 393 / p95 677 and 421 / 708 ms; asking today's where Moonshine made out nothing
+heard no more. The same day, cut at the room's floor as the person's voice is: 85.9 % (73/85)
+of speech-dev's, one decision 3.1 s late.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from decide import Outcome, decide, row, speech_end_ms  # noqa: E402
+from decide import Outcome, row, speech_end_ms  # noqa: E402
 from listen import REAL, real_rows  # noqa: E402
 from personal import COMMANDS, DIGITS, SPEAKERS, clip  # noqa: E402
 
@@ -71,32 +73,40 @@ from crampvoice.listen.recognizer import Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet  # noqa: E402
 from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
 
-TODAY, NEW, BOTH = ("pocketsphinx + verifier (today)", "Moonshine (new: GeneralRecognizer as wired)",
-                    "Moonshine; where it makes out nothing, today's")
+BEFORE, AT_END, EARLY = ("pocketsphinx + verifier (before Moonshine)", "Moonshine, decided at the utterance's end",
+                         "Moonshine, decided early when sure (as wired)")
 Ways = dict[str, Callable[[Vocabulary], Recognizer]]
 
 
+class AtTheEnd:
+    """A recogniser as it is, but never deciding before an utterance's end (no `early`)."""
+
+    def __init__(self, inner: GeneralRecognizer) -> None:
+        self.inner = inner
+        self.follows_room = inner.follows_room
+        self.expect, self.begin, self.feed, self.end = inner.expect, inner.begin, inner.feed, inner.end
+
+
 def ways(model: MoonshineModel) -> Ways:
-    return {TODAY: VerifiedRecognizer,
-            NEW: lambda v: GeneralRecognizer(MoonshineRecognizer(v, model), VerifiedRecognizer(v)),
-            BOTH: lambda v: GeneralRecognizer(MoonshineRecognizer(v, model), VerifiedRecognizer(v), when_nothing=True)}
+    return {BEFORE: VerifiedRecognizer,
+            AT_END: lambda v: AtTheEnd(GeneralRecognizer(MoonshineRecognizer(v, model), VerifiedRecognizer(v))),
+            EARLY: lambda v: GeneralRecognizer(MoonshineRecognizer(v, model), VerifiedRecognizer(v))}
 
 
 def paced(recognizer: Recognizer, audio: Audio, expected: Command | None, end_ms: float) -> Outcome:
-    """As `decide`, but a command's frames are pushed as a microphone gives them, 20 ms apart, so
-    that work begun in the quiet before an utterance's end has the time it would have; the time to
-    a decision is then the wall clock's, from where speech ended. Other clips are pushed at once:
-    what is decided does not depend on the pace, only when."""
-    if expected is None:
-        return decide(recognizer, audio, expected, end_ms)
+    """As bench/decide.py's `decide`, but the frames are pushed as a microphone gives them, 20 ms
+    apart, so that work begun before an utterance's end has the time it would have (and an early
+    decision, the chance it would have); the time to a decision is then the wall clock's, from
+    where speech ended."""
     listener = Listener(recognizer)
     started = time.perf_counter()
     for i, frame in enumerate(frames_ending_quiet(audio)):
         time.sleep(max(0.0, started + (i + 1) * FRAME_MS / 1000 - time.perf_counter()))
         decision = listener.push(frame)
         if decision is not None and decision.heard.command is not None:
-            return True, decision.heard.command is expected, 1000 * (time.perf_counter() - started) - end_ms
-    return True, False, None
+            return expected is not None, decision.heard.command is expected, \
+                1000 * (time.perf_counter() - started) - end_ms
+    return expected is not None, expected is None, None
 
 
 def end_ms(audio: Audio) -> float:
