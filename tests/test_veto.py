@@ -49,6 +49,22 @@ def test_until_moonshine_has_loaded_every_word_the_model_chose_is_acted_on() -> 
     assert veto.last_transcript is None
 
 
+class _WritesNine(_Unloaded):
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return True
+
+    def transcribe(self, samples: object) -> str:
+        return "Nine."
+
+
+def test_a_word_taught_for_emergency_is_never_turned_away() -> None:
+    help_me = Label(Command.EMERGENCY, "one")
+    assert not MoonshineVeto([ONE], "mismatch", _WritesNine()).allows(  # type: ignore[arg-type]
+        np.zeros(16000, np.int16), Decided(ONE, ONE, 0.99, ratio=0.99))
+    assert MoonshineVeto([help_me], "mismatch", _WritesNine()).allows(  # type: ignore[arg-type]
+        np.zeros(16000, np.int16), Decided(help_me, help_me, 0.99, ratio=0.99))
+
+
 @pytest.fixture(scope="module")
 def moonshine() -> MoonshineModel:
     if (why := import_error()) is not None:

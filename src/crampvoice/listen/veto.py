@@ -94,6 +94,8 @@ class MoonshineVeto:
     def allows(self, utterance: Samples, decided: Decided) -> bool:
         self.last_transcript, self.last_s = None, 0.0
         rule = RULES[self.rule]
+        if decided.guess.command is Command.EMERGENCY:  # a missed emergency costs more than any false one
+            return True
         if not rule.turns_away or decided.ratio < rule.from_ratio or not self.model.wait(self._wait_s):
             return True
         started = time.perf_counter()
