@@ -105,13 +105,10 @@ def guarded(out: Floats, reference: Floats, guard_db: float, hang: int = 0) -> F
     """`out` through the guard crampvoice runs (listen/duplex.py's `Guard`), 20 ms at a time."""
     from crampvoice.listen.duplex import Guard
 
-    guard, n = Guard(guard_db), 2 * TEN_MS
+    guard, n = Guard(guard_db, around=hang), 2 * TEN_MS  # hang: frames kept either side of one heard
     o = np.clip(out, -32768, 32767).astype("<i2")
     r = np.clip(reference, -32768, 32767).astype("<i2")
     kept = [np.frombuffer(guard.process(o[i:i + n].tobytes(), r[i:i + n].tobytes()), "<i2")
             for i in range(0, len(o) // n * n, n)]
-    if hang:  # not built: the frames `hang` either side of one heard, kept too (a look-ahead of as much)
-        heard = np.array([k.any() for k in kept])
-        near = np.convolve(heard, np.ones(2 * hang + 1), "same") > 0
-        kept = [o[i * n:(i + 1) * n] if near[i] else k for i, k in enumerate(kept)]
+    kept = kept[hang:] + [np.zeros(n, "<i2")] * hang  # the guard looks `hang` frames ahead: as late
     return np.concatenate(kept).astype(np.float64)

@@ -11,7 +11,7 @@ from crampvoice.listen.duplex import FRAME, WHILE_SPEAKING, Guard, SpeexCancelle
 
 
 def pcm(x: np.ndarray) -> bytes:
-    return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+    return bytes(np.clip(x, -32768, 32767).astype("<i2").tobytes())
 
 
 def level_db(frame: bytes) -> float:
@@ -20,7 +20,7 @@ def level_db(frame: bytes) -> float:
 
 def test_the_guard_silences_what_the_canceller_left_and_keeps_a_voice_over_it() -> None:
     rng = np.random.default_rng(1)
-    guard = Guard(20.0)
+    guard = Guard(20.0, around=0)
     for _ in range(300):  # six seconds of its own speech, the canceller leaving it 30 dB down
         played = rng.standard_normal(FRAME) * 3000
         assert guard.process(pcm(played * 10 ** (-30 / 20)), pcm(played)) == bytes(2 * FRAME)
@@ -31,6 +31,20 @@ def test_the_guard_silences_what_the_canceller_left_and_keeps_a_voice_over_it() 
     for _ in range(20):  # nothing played for longer than its echo lasts: heard as it is
         out = guard.process(quiet, bytes(2 * FRAME))
     assert out == quiet
+
+
+def test_the_guard_keeps_the_frames_either_side_of_one_heard_and_is_as_late() -> None:
+    rng = np.random.default_rng(3)
+    guard = Guard(20.0, around=3)
+    played = [rng.standard_normal(FRAME) * 3000 for _ in range(300)]
+    for p in played[:250]:
+        guard.process(pcm(p * 10 ** (-30 / 20)), pcm(p))
+    frames = [pcm(p * 10 ** (-30 / 20)) for p in played[250:]]
+    frames[20] = pcm(played[270] * 10 ** (-30 / 20) + rng.standard_normal(FRAME) * 3000)  # a voice, one frame
+    out = [guard.process(f, pcm(p)) for f, p in zip(frames, played[250:], strict=True)]
+    kept = [i - 3 for i, o in enumerate(out) if o != bytes(2 * FRAME)]
+    assert kept == list(range(17, 24))  # the voice's frame and three either side, three frames late
+    assert out[23] == frames[20]
 
 
 def test_speexdsp_takes_a_delayed_echo_down() -> None:

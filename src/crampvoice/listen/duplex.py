@@ -35,6 +35,8 @@ WHILE_SPEAKING = ALWAYS_HEARD | {Command.REPEAT, Command.LOUDER, Command.QUIETER
 GUARD_DB = 20.0  # bench/bargein.py: 15 and 20 dB took none of its own words offline; live through the
                  # virtual loopback, 15 dB took its own "stop" (a script saying nothing but commands), 20 dB none
 TAIL_MS = 200  # the echo path the canceller models: the room's delay and reverberation
+AROUND_FRAMES = 0  # frames kept either side of one heard: 3 (60 ms) heard taught words far better offline,
+                   # but live through the virtual loopback it let its own "stop" through (docs/benchmarks.md)
 REACH_MS = 300  # how long after a sound on the monitor its echo may still be heard (80 ms late through the
                 # virtual loopback, then the room's reverberation): the guard weighs a frame against this much
 FRAME = FRAME_BYTES // 2  # samples in 20 ms
@@ -84,28 +86,38 @@ def _power(frame: bytes) -> float:
 
 
 class Guard:
-    """Turns down each frame not `guard_db` louder than the echo expected to be left in it
-    (what bench/echo.py's `guarded` measures)."""
+    """Silences each frame not `guard_db` louder than the echo expected to be left in it, unless one
+    within `around` frames is (what bench/echo.py's `guarded` measures). What it gives back is
+    `around` frames late: it looks that far ahead."""
 
     QUIET_REFERENCE = 1e3  # a reference quieter than this plays nothing worth the name
 
-    def __init__(self, guard_db: float = GUARD_DB) -> None:
+    def __init__(self, guard_db: float = GUARD_DB, around: int = AROUND_FRAMES) -> None:
         self._over = 10 ** (guard_db / 10)
+        self._around = around
+        self._waiting: deque[tuple[bytes, bool]] = deque([(bytes(FRAME_BYTES), False)] * around)
+        self._heard_at = -1  # how many frames ago one was heard; -1: not within reach
         self._recent: deque[float] = deque(maxlen=REACH_MS // 20)  # the reference's power, over REACH_MS
         self.gain = 1.0  # the canceller's output over its reference, learnt in single talk
 
     def process(self, out: bytes, played: bytes) -> bytes:
+        self._waiting.append((out, self._stands_out(out, played)))
+        self._heard_at = 0 if self._waiting[-1][1] else self._heard_at + 1 if self._heard_at >= 0 else -1
+        if self._heard_at > 2 * self._around:
+            self._heard_at = -1
+        frame, _ = self._waiting.popleft()  # `around` frames ago: heard if one within `around` either side was
+        return frame if self._heard_at >= 0 else bytes(len(frame))
+
+    def _stands_out(self, out: bytes, played: bytes) -> bool:
         self._recent.append(_power(played))
         reference = max(self._recent)
         if reference < self.QUIET_REFERENCE:
-            return out
+            return True
         heard = _power(out)
         expected = self.gain * reference
         if heard < 4 * expected:  # nothing louder than the echo: learn the gain, slowly
             self.gain = 0.98 * self.gain + 0.02 * heard / reference
-        if heard >= expected * self._over:
-            return out
-        return bytes(len(out))
+        return heard >= expected * self._over
 
 
 class Monitor:
