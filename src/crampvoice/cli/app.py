@@ -310,7 +310,9 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
                   else f"Listening only between sentences: {how}.")
     try:
         recognizer, notes = recognizer_for(vocabulary)
-        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir(), duplex)
+        saying = speaker.saying if isinstance(speaker, VoiceSpeaker) else tuple
+        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir(), duplex=duplex,
+                                  saying=saying)
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.commands import Command
+from ..core.commands import Command, normalise
 from ..core.errors import CrampvoiceError
 from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
 from ..watchdog import Stall
@@ -105,9 +105,13 @@ class MicrophoneSource:
     """A Source and Ears: puts CommandGiven(by_voice=True) for each command heard."""
 
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
-                 device: int | None = None, unheard_dir: Path | None = None, duplex: Duplex | None = None) -> None:
+                 device: int | None = None, unheard_dir: Path | None = None, *, duplex: Duplex | None = None,
+                 saying: Callable[[], tuple[str, ...]] = tuple) -> None:
         """`duplex`: its own voice taken out, to listen while it speaks (opened before the
-        microphone, so that the speakers' monitor leads it); None: half-duplex."""
+        microphone, so that the speakers' monitor leads it); None: half-duplex. `saying`: the
+        sentences it is saying and said last; a command heard over them in their words is taken
+        for its own."""
+        self._saying = saying
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self.recognizer = recognizer
         self._listener = Listener(recognizer)
@@ -182,10 +186,17 @@ class MicrophoneSource:
                 continue
             over_speech, self._over_speech = self._over_speech, speaking
             command = decision.heard.command
-            if command is not None and (not over_speech or command in WHILE_SPEAKING):
+            if command is not None and (not over_speech or (command in WHILE_SPEAKING
+                                                            and not self._its_own(decision.heard.text))):
                 put(CommandGiven(command, by_voice=True, heard=decision.heard.text))
             elif not over_speech:
                 put(Unheard(decision.heard.text, decision.heard.confidence, self._keep(decision)))
+
+    def _its_own(self, phrase: str) -> bool:
+        """Whether `phrase`, heard over its speech, is in what it is saying or just said: what the
+        canceller left of its own "stop" is not a person's."""
+        said = f" {phrase.strip().lower()} "
+        return any(said in f" {normalise(text)} " for text in self._saying())
 
     def _keep(self, decision: Decision) -> str:
         """Where the utterance was kept for a caregiver to hear or teach; "" if it could not be."""
