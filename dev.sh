@@ -27,8 +27,9 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # Speech out and in, and the virtual audio device the tests use. Text and keys work without them.
+# libspeexdsp1: the echo canceller that listening while it speaks needs (listen_while_speaking: yes).
 AUDIO_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 libpulse0 flac pulseaudio pulseaudio-utils libasound2-plugins
-                alsa-utils sox)
+                alsa-utils sox libspeexdsp1)
 
 # For the tests only: systemd-analyze checks the unit `crampvoice standby --install` writes.
 TEST_PACKAGES=(systemd)

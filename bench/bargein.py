@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from echo import RATE, TEN_MS, Aec3, Canceller, Floats, Gated, Speex, cancelled, guarded  # noqa: E402  # noqa: E402
 
 from crampvoice import library  # noqa: E402
-from crampvoice.audio import to_mono_16k  # noqa: E402
+from crampvoice.audio import Audio, to_mono_16k  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
 from crampvoice.core.events import Say  # noqa: E402
 from crampvoice.core.timeline import simulate  # noqa: E402
@@ -121,15 +121,27 @@ def stops(folder: Path) -> list[Word]:
             for r in rows if r["kind"] == "command" and r["transcript"] == "stop"]
 
 
-def taught(folder: Path, speaker: str, root: Path, k: int = 3, heard: int = 6) -> list[Word]:
+def taught(folder: Path, speaker: str, root: Path, *, k: int = 3, heard: int = 6,
+           over: Floats | None = None, over_db: float = -24.0) -> list[Word]:
     """personal-dev: the speaker's "seven" taught as stop and "three" as pause from K takes each
-    (as `words add` keeps a recording); `heard` of their other takes of each, to be said over speech."""
+    (as `words add` keeps a recording); `heard` of their other takes of each, to be said over speech.
+    `over`: the program's own speech, each take also taught mixed into a stretch of it at
+    `over_db` under the take (the echo a canceller leaves: the issue's third way)."""
     words: list[Word] = []
+    rng = np.random.default_rng(k)
     for digit, command in TAUGHT.items():
         for t in range(k):
             take = takes.spoken_part(to_mono_16k(read_audio(folder / "audio" / f"{digit}_{speaker}_{t}.wav")))
-            if take is not None:
-                takes.add(take, command, DIGITS[digit], root)
+            if take is None:
+                continue
+            takes.add(take, command, DIGITS[digit], root)
+            if over is not None:
+                w = np.frombuffer(take.pcm, "<i2").astype(np.float64)
+                at = int(rng.integers(0, len(over) - len(w)))
+                stretch = over[at:at + len(w)]
+                mixed = w + stretch * active_rms(w) * 10 ** (over_db / 20) / max(active_rms(stretch), 1.0)
+                takes.add(Audio(np.clip(mixed, -32768, 32767).astype("<i2").tobytes(), RATE), command,
+                          DIGITS[digit], root)
         words += [(speaker, command, samples(folder / "audio" / f"{digit}_{speaker}_{t}.wav"))
                   for t in range(k, k + heard)]
     return words
@@ -167,7 +179,7 @@ def place(words: Sequence[Word], spans: list[tuple[int, int]], echo_rms: float, 
 def decisions(heard: Floats, deaf: Callable[[int], bool], root: Path | None) -> Iterator[tuple[int, Command]]:
     """(sample, command) for each command decided in `heard`, listening as the microphone does
     (with the person's model taught in `root`, if given)."""
-    recognizer, _ = recognizer_for(Vocabulary(), root)
+    recognizer, _ = recognizer_for(Vocabulary(), root, wait_s=None)  # Moonshine loaded, as after a few seconds
     recognizer.expect(WHILE_SPEAKING)
     listener = Listener(recognizer)
     pcm = np.clip(heard, -32768, 32767).astype("<i2").tobytes()
@@ -236,7 +248,14 @@ def measure(name: str, way: Way, echo: Floats, near: Floats, *, trials: list[Tri
 
 
 TAUGHT_ROWS = ("the words over silence (the recogniser's ceiling)", "half-duplex (today)",
-               "WebRTC AEC3 (livekit), monitor reference", "SpeexDSP, linear, monitor reference, 15 dB guard")
+               "WebRTC AEC3 (livekit), monitor reference", "SpeexDSP, linear, monitor reference, 15 dB guard",
+               "SpeexDSP, linear, monitor reference, 20 dB guard",
+               "SpeexDSP, linear, monitor reference, 20 dB guard, 60 ms either side")
+# The third way: the person's takes taught also mixed into the program's own speech, at the level
+# of the echo the linear canceller leaves (-24 dB, its row above); heard through that canceller.
+OVER_ROWS = ("SpeexDSP, linear, monitor reference", "SpeexDSP, linear, monitor reference, 15 dB guard",
+             "SpeexDSP, linear, monitor reference, 20 dB guard",
+             "SpeexDSP, linear, monitor reference, 20 dB guard, 60 ms either side")
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,9 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
     parser.add_argument("--delay-ms", type=float, default=60.0)
     parser.add_argument("--drift-ppm", type=float, default=200.0)
+    parser.add_argument("--monitor-lead-ms", type=float, default=20.0,
+                        help="how far the monitor leads the microphone (80 through the virtual loopback)")
     parser.add_argument("--personal", type=Path, default=Path("/work/shared/personal-dev"))
     parser.add_argument("--person-db", type=float, default=0.0, help="the people's words this much over the echo")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--taught-over-db", type=float, default=-24.0,
+                        help="the own speech under each take taught over it (the third way)")
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
     if not (args.speech / "manifest.csv").is_file():
@@ -293,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     echo += rng.standard_normal(len(echo)) * 3.0  # a quiet room's floor, about -80 dBFS
     mask = speaking_mask(spans, len(x))
     # The speaker's monitor read on the microphone's clock: the drift is in it, and it leads the
-    # microphone by the room's delay less the sound server's latency (taken as 40 ms).
-    monitor = np.interp(np.arange(len(x)) * (1 + args.drift_ppm * 1e-6) - (args.delay_ms - 40) * RATE / 1000,
+    # microphone by the room's delay less the sound server's latency (by default 60 - 40 ms).
+    monitor = np.interp(np.arange(len(x)) * (1 + args.drift_ppm * 1e-6) - args.monitor_lead_ms * RATE / 1000,
                         np.arange(len(x)), x, left=0.0, right=0.0)
     ways: dict[str, Way] = {
         "the words over silence (the recogniser's ceiling)": Way(Canceller, x),
@@ -307,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         "SpeexDSP, linear, monitor reference, 10 dB guard": Way(Speex, monitor, 10.0),
         "SpeexDSP, linear, monitor reference, 15 dB guard": Way(Speex, monitor, 15.0),
         "SpeexDSP, linear, monitor reference, 20 dB guard": Way(Speex, monitor, 20.0),
+        "SpeexDSP, linear, monitor reference, 20 dB guard, 60 ms either side": Way(Speex, monitor, 20.0, 3),
         "SpeexDSP, residual suppression, monitor reference": Way(lambda: Speex(suppress=True), monitor),
         "WebRTC AEC3 (livekit), monitor reference": Way(lambda: Aec3(40), monitor),
         "SpeexDSP heard where AEC3 hears a voice, monitor reference": Way(lambda: Gated(40), monitor),
@@ -330,6 +354,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, way in ways.items():
             if (not args.only or any(o.lower() in name.lower() for o in args.only)) and name in TAUGHT_ROWS:
                 line(f"taught, personal-dev 'stop'/'pause': {name}", way, groups, stage)
+        over = []
+        for speaker in ("george", "jackson", "lucas"):
+            (Path(folder) / f"{speaker}-over").mkdir()
+            root = Path(folder) / f"{speaker}-over"
+            over.append((taught(args.personal, speaker, root, over=x, over_db=args.taught_over_db), root))
+        for name, way in ways.items():
+            if (not args.only or any(o.lower() in name.lower() for o in args.only)) and name in OVER_ROWS:
+                line(f"taught, and taught over its own speech at {args.taught_over_db:g} dB: {name}", way, over,
+                     stage)
     return 0
 
 

@@ -102,25 +102,13 @@ def cancelled(mic: Floats, played: Floats, canceller: Canceller) -> tuple[Floats
 
 
 def guarded(out: Floats, reference: Floats, guard_db: float, hang: int = 0) -> Floats:
-    """`out` with each 20 ms frame not `guard_db` louder than the echo expected to be left in it
-    turned down 30 dB. The echo left is the reference's power times the canceller's running
-    gain, learnt on frames where nothing louder than that gain allows was heard."""
-    n = 2 * TEN_MS
-    frames = len(out) // n
-    o = np.mean(out[: frames * n].reshape(frames, n) ** 2, axis=1)
-    r = np.mean(reference[: frames * n].reshape(frames, n) ** 2, axis=1)
-    r = np.maximum(r, np.concatenate([[0.0] * 5, r[:-5]]))  # its reverberation: the 100 ms before too
-    kept = out[: frames * n].copy()
-    gain, left = 1.0, 0
-    for i in range(frames):
-        if r[i] < 1e3:  # nothing played worth the name
-            continue
-        expected = gain * r[i]
-        if o[i] < 4 * expected:  # single talk: learn the gain, slowly
-            gain = 0.98 * gain + 0.02 * o[i] / r[i]
-        if o[i] >= expected * 10 ** (guard_db / 10):
-            left = hang + 1
-        left = max(0, left - 1)
-        if left == 0 and o[i] < expected * 10 ** (guard_db / 10):
-            kept[i * n:(i + 1) * n] *= 10 ** (-30 / 20)
-    return kept
+    """`out` through the guard crampvoice runs (listen/duplex.py's `Guard`), 20 ms at a time."""
+    from crampvoice.listen.duplex import Guard
+
+    guard, n = Guard(guard_db, around=hang), 2 * TEN_MS  # hang: frames kept either side of one heard
+    o = np.clip(out, -32768, 32767).astype("<i2")
+    r = np.clip(reference, -32768, 32767).astype("<i2")
+    kept = [np.frombuffer(guard.process(o[i:i + n].tobytes(), r[i:i + n].tobytes()), "<i2")
+            for i in range(0, len(o) // n * n, n)]
+    kept = kept[hang:] + [np.zeros(n, "<i2")] * hang  # the guard looks `hang` frames ahead: as late
+    return np.concatenate(kept).astype(np.float64)

@@ -38,6 +38,13 @@ def test_a_profile_sets_how_the_person_is_talked_to(tmp_path: Path) -> None:
     assert load_settings(tmp_path / "none.yaml").manner == Manner()
 
 
+def test_listening_while_it_speaks_is_asked_for_in_the_profile_and_off_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "dad.yaml"
+    path.write_text("listen_while_speaking: yes\n")
+    assert load_settings(path).listen_while_speaking is True
+    assert load_settings(tmp_path / "none.yaml").listen_while_speaking is False
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("rate: 1000\n", "'rate' should be words a minute, from 80 to 350"),
     ("volume: 2\n", "'volume' should be a number from 0 to 1"),
@@ -47,6 +54,7 @@ def test_a_profile_sets_how_the_person_is_talked_to(tmp_path: Path) -> None:
     ("input: mouse\n", "'input' cannot be 'mouse' (line 1, column 8)"),
     ("countdown: loud\n", "'countdown' cannot be 'loud'"),
     ("brief: maybe\n", "'brief' cannot be 'maybe'"),
+    ("listen_while_speaking: sometimes\n", "'listen_while_speaking' cannot be 'sometimes'"),
     ("scan: 0.2\n", "'scan' should be seconds each choice is offered, from 1 to 10"),
 ])
 def test_bad_settings_are_named_with_the_file(tmp_path: Path, text: str, message: str) -> None:

@@ -80,6 +80,9 @@ PROFILE_HELP = {
     "countdown": "What is said during a hold: full (halfway, a minute left, the last seconds counted), "
                  "halfway (no counting), or none (only the end).",
     "brief": "yes: for someone who knows the routine; the instructions stay, the explanations go.",
+    "listen_while_speaking": "yes: 'stop', 'pause', 'emergency', 'repeat', 'louder' and 'quieter' are heard while "
+                             "it speaks, its own voice taken out (needs SpeexDSP and PulseAudio or PipeWire); "
+                             "no (the default): not heard while it speaks.",
 }
 
 
@@ -161,6 +164,7 @@ def profile_schema() -> dict[str, Any]:
         "scan": _number(*SCAN_BOUNDS_S),
         "countdown": {"enum": [c.value for c in Countdown]},
         "brief": {"enum": [True, False, "yes", "no", "true", "false", "on", "off"]},
+        "listen_while_speaking": {"enum": [True, False, "yes", "no", "true", "false", "on", "off"]},
     }
     return {"$schema": DRAFT, "title": "crampvoice profile (a person's settings)", "type": ["object", "null"],
             "properties": {k: {**v, "description": PROFILE_HELP[k]} for k, v in fields.items()},

@@ -27,7 +27,7 @@ from .core.yamlnodes import MAX_FILE_BYTES, NodeReader, number, shown
 from .smallfile import read_regular, why
 
 APP = "crampvoice"
-KEYS = ("script", "voice", "rate", "volume", "words", "input", "scan", "countdown", "brief")
+KEYS = ("script", "voice", "rate", "volume", "words", "input", "scan", "countdown", "brief", "listen_while_speaking")
 INPUTS = ("voice", "keys", "switch")  # keys and switch: no microphone; the keys (and space) only
 MIN_VOLUME, MAX_VOLUME = 0.0, 1.0
 _T = TypeVar("_T")
@@ -112,6 +112,7 @@ class Settings:
     words: dict[Command, tuple[str, ...]] = field(default_factory=dict)  # a person's own phrases
     input: str = "voice"  # one of INPUTS
     manner: Manner = DEFAULT_MANNER  # countdown, brief, the switch's scanning speed
+    listen_while_speaking: bool = False  # full duplex where it can be had (listen/duplex.py); else half-duplex
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -181,7 +182,9 @@ class _Reader(NodeReader):
         choice = partial(self._choice, top)
         taken = choice("input", {i: i for i in INPUTS}) or "voice"
         countdown = choice("countdown", {c.value: c for c in Countdown}) or Countdown.FULL
-        brief = choice("brief", {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False})
+        yes_no = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+        brief = choice("brief", yes_no)
+        duplex = choice("listen_while_speaking", yes_no)
         low, high = SCAN_BOUNDS_S
         scan = self._number(top.get("scan"), low, high, f"'scan' should be seconds each choice is offered, "
                             f"from {low:g} to {high:g}")
@@ -189,7 +192,8 @@ class _Reader(NodeReader):
             return None
         manner = Manner(countdown=countdown, brief=bool(brief), scan_s=SCAN_OFFER_S if scan is None else scan)
         return Settings(script=script or "calf", voice=voice, rate=None if rate is None else int(rate),
-                        volume=volume, words=words, input=taken, manner=manner)
+                        volume=volume, words=words, input=taken, manner=manner,
+                        listen_while_speaking=bool(duplex))
 
     def _choice(self, top: dict[str, Node], key: str, choices: dict[str, _T]) -> _T | None:
         node = top.get(key)

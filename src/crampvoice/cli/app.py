@@ -41,6 +41,7 @@ from . import standby as cli_standby
 from . import voice as cli_voice
 
 if TYPE_CHECKING:
+    from ..listen.duplex import Duplex
     from ..listen.mic import MicrophoneSource
     from ..listen.recognizer import Recognizer
     from ..listen.stream import Decision
@@ -105,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--events", metavar="FILE", help="write JSON events, one a line ('-': stdout)")
     run.add_argument("--mic", metavar="NAME", help="the microphone: a number or name from 'crampvoice devices'")
     run.add_argument("--no-diary", action="store_true", help="keep this session out of the diary")
+    run.add_argument("--listen-while-speaking", action="store_true",
+                     help="hear stop, pause and a few more over its own speech (as 'listen_while_speaking: yes')")
     _voice_options(run)
     cli_profile.option(run)
     run.set_defaults(handler=cmd_run)
@@ -244,7 +247,8 @@ def _session(args: argparse.Namespace, settings: Settings, script: Script, only:
         keys = None if around is not None and around.keys else _keyboard(view, vocabulary)
         sources: tuple[Source, ...] = () if keys is None else (keys,)
         keys_only = args.keyboard or settings.input != "voice"  # the profile's input: keys, or the one switch
-        ears = None if keys_only else _microphone_or_keys(args.mic, vocabulary, speaker, view)
+        duplex = getattr(args, "listen_while_speaking", False) or settings.listen_while_speaking
+        ears = None if keys_only else _microphone_or_keys(args.mic, vocabulary, speaker, view, duplex)
         closing: tuple[str, ...] = ()
         if ears is not None:
             sources += (ears,)
@@ -292,15 +296,23 @@ def _voice_or_text(voice: VoiceSettings, inbox: session.QueueInbox, view: TextVi
 
 
 def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speaker,
-                        view: TextView) -> MicrophoneSource | None:
-    """A listening microphone, or, saying why once, none (the keys work either way)."""
+                        view: TextView, while_speaking: bool = False) -> MicrophoneSource | None:
+    """A listening microphone, or, saying why once, none (the keys work either way).
+    `while_speaking`: listen while it speaks too where that can be had (listen/duplex.py)."""
     from ..listen.hearing import recognizer_for
     from ..listen.mic import MicrophoneSource, find_device
     from ..listen.unheard import unheard_dir
 
+    duplex = None
+    if while_speaking:
+        duplex, how = _duplex(mic, speaker)
+        view.line(f"Listening while it speaks too, for stop, pause and a few more: {how}." if duplex is not None
+                  else f"Listening only between sentences: {how}.")
     try:
         recognizer, notes = recognizer_for(vocabulary)
-        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir())
+        saying = speaker.saying if isinstance(speaker, VoiceSpeaker) else tuple
+        source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir(), duplex=duplex,
+                                  saying=saying)
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None
@@ -308,6 +320,17 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
         view.line(note)
     view.line("Listening. Say 'help' to hear what you can say; the keys work too.")
     return source
+
+
+def _duplex(mic: str | None, speaker: Speaker) -> tuple[Duplex | None, str]:
+    """Its own voice taken out of the microphone, or None and why not (half-duplex then)."""
+    from ..listen.duplex import open_duplex
+
+    if not isinstance(speaker, VoiceSpeaker):
+        return None, "it is not speaking aloud"
+    if mic is not None:
+        return None, "its own voice is taken out of the default microphone only, not one named with --mic"
+    return open_duplex()
 
 
 def _open_events(path: str, mode: Literal["w", "a"] = "w") -> TextIO:

@@ -56,12 +56,34 @@ def check_microphone() -> str:
         raise monitor
     devices = [d for d in input_devices() if not d.monitor]
     return (f"the default is read through {capture.route}; {len(devices)} input device(s) for --mic "
-            f"('crampvoice devices'); {LISTENING_WHILE_SPEAKING}")
+            f"('crampvoice devices'); {listening_while_speaking()}")
 
 
-# Which mode listening is in while the program speaks (issue 32: no echo canceller measured well
-# enough to hear a person over its speech; docs/benchmarks.md, "Barge-in").
-LISTENING_WHILE_SPEAKING = "half-duplex: not heard while it speaks (the keys are)"
+# Which mode listening is in while the program speaks (issue 32; docs/benchmarks.md, "Barge-in"):
+# half-duplex by default, full duplex where the profile asks for it and it can be had.
+HALF_DUPLEX = "half-duplex: not heard while it speaks (the keys are)"
+
+
+def listening_while_speaking() -> str:
+    """The mode listening is in while the program speaks, and why, in a few words."""
+    from ..core.errors import CrampvoiceError
+    from ..listen.duplex import open_duplex
+    from ..settings import load_settings
+
+    try:
+        wanted = load_settings().listen_while_speaking
+    except CrampvoiceError:
+        wanted = False  # the settings' own check says what is wrong with them
+    duplex, how = open_duplex()
+    if duplex is not None:
+        duplex.close()
+    if wanted and duplex is not None:
+        return (f"full duplex: stop, pause, emergency, repeat, louder and quieter heard while it speaks, "
+                f"its own voice taken out ({how}; 'listen_while_speaking: yes' in the profile)")
+    if wanted:
+        return f"{HALF_DUPLEX}: 'listen_while_speaking: yes' in the profile, but {how}"
+    could = "it could be had here" if duplex is not None else f"not here: {how}"
+    return f"{HALF_DUPLEX}; 'listen_while_speaking: yes' in the profile hears stop and pause over it ({could})"
 
 
 # What still works while a device does not: said once, after the checks, by `doctor` and `devices`.

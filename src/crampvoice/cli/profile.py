@@ -46,6 +46,7 @@ script: calf          # the routine 'run' starts with no name given ('crampvoice
 # scan: 3             # seconds the one switch offers each choice, 1 to 10
 # countdown: full     # during a hold: full (halfway and the last seconds), halfway, or none
 # brief: no           # yes: instructions only, for someone who knows the routine
+# listen_while_speaking: no  # yes: 'stop' and 'pause' heard while it speaks (docs/reference.md)
 """
 
 
@@ -177,7 +178,8 @@ def _described(settings: Settings) -> list[str]:
              f"volume: {settings.volume if settings.volume is not None else f'{default.volume} (the default)'}"]
     manner = settings.manner
     lines += [f"input: {settings.input}", f"countdown: {manner.countdown.value}",
-              f"brief: {'yes' if manner.brief else 'no'}", f"scan: {manner.scan_s:g} seconds a choice"]
+              f"brief: {'yes' if manner.brief else 'no'}", f"scan: {manner.scan_s:g} seconds a choice",
+              f"listen_while_speaking: {'yes' if settings.listen_while_speaking else 'no'}"]
     for command, phrases in sorted(settings.words.items(), key=lambda kv: kv[0].value):
         lines.append(f"words for {command.value}: {', '.join(phrases)}")
     return lines

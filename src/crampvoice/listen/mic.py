@@ -3,7 +3,8 @@
 PortAudio hands 20 ms frames to `capture.Capture`; a thread runs them through the same
 streaming path as files (stream.py). While the program's own voice plays, and for a guard
 time after it, nothing is listened to (half-duplex), so its own "next" and "stop" cannot set
-anything off.
+anything off. Full duplex, where asked for and possible (duplex.py): its own voice is taken
+out of what is heard instead, and only the commands that matter while it speaks are taken then.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.commands import Command
+from ..core.commands import Command, normalise
 from ..core.errors import CrampvoiceError
 from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
 from ..watchdog import Stall
 from . import unheard
 from .capture import Capture, sounddevice
+from .duplex import WHILE_SPEAKING, Duplex
 from .recognizer import Recognizer
 from .stream import Decision, Listener
 
@@ -103,7 +105,13 @@ class MicrophoneSource:
     """A Source and Ears: puts CommandGiven(by_voice=True) for each command heard."""
 
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
-                 device: int | None = None, unheard_dir: Path | None = None) -> None:
+                 device: int | None = None, unheard_dir: Path | None = None, *, duplex: Duplex | None = None,
+                 saying: Callable[[], tuple[str, ...]] = tuple) -> None:
+        """`duplex`: its own voice taken out, to listen while it speaks (opened before the
+        microphone, so that the speakers' monitor leads it); None: half-duplex. `saying`: the
+        sentences it is saying and said last; a command heard over them in their words is taken
+        for its own."""
+        self._saying = saying
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self.recognizer = recognizer
         self._listener = Listener(recognizer)
@@ -111,11 +119,32 @@ class MicrophoneSource:
         self._stop = threading.Event()
         self._failing = threading.Lock()
         self._frames = 0  # read so far: the microphone's sign of life
-        self._capture = Capture(device)
+        self._duplex = duplex
+        self._expecting = threading.Lock()
+        self._expected: frozenset[Command] | None = None  # what the session listens for
+        self._narrow = False  # listening over its own speech: WHILE_SPEAKING only
+        self._over_speech = False  # the utterance under way was heard, in part, while it spoke
+        try:
+            self._capture = Capture(device)
+        except BaseException:
+            if duplex is not None:
+                duplex.close()
+            raise
         self._threads: list[threading.Thread] = []
 
     def expect(self, commands: frozenset[Command]) -> None:
-        self._listener.recognizer.expect(commands)
+        with self._expecting:
+            self._expected = commands
+            self._listener.recognizer.expect(commands & WHILE_SPEAKING if self._narrow else commands)
+
+    def _narrowed(self, narrow: bool) -> None:
+        """Over its own speech, only WHILE_SPEAKING is listened for (fewer words to mistake)."""
+        if narrow == self._narrow:
+            return
+        with self._expecting:
+            self._narrow = narrow
+            if self._expected is not None:
+                self._listener.recognizer.expect(self._expected & WHILE_SPEAKING if narrow else self._expected)
 
     def start(self, put: Callable[[Arrival], None]) -> None:
         self._threads = [threading.Thread(target=self._read, args=(put,), daemon=True, name="crampvoice-mic"),
@@ -129,6 +158,8 @@ class MicrophoneSource:
             thread.join(timeout=1.0)
         if not any(t.is_alive() for t in self._threads):
             self._capture.close()
+            if self._duplex is not None:
+                self._duplex.close()
 
     def _read(self, put: Callable[[Arrival], None]) -> None:
         while not self._stop.is_set():
@@ -138,15 +169,34 @@ class MicrophoneSource:
             if frame is None:
                 continue
             self._frames += 1
+            cleaned = self._duplex.clean(frame) if self._duplex is not None else frame  # in step with the monitor
             quiet = self._quiet_since()
-            if quiet is None or time.monotonic() < quiet + GUARD_S:
+            speaking = quiet is None or time.monotonic() < quiet + GUARD_S
+            if speaking and self._duplex is None:
                 self._listener.drop()  # its own voice, or its echo
                 continue
+            if speaking:
+                frame = cleaned
+                self._over_speech = True
+            elif not self._listener.endpointer.in_utterance:
+                self._over_speech = False
+            self._narrowed(self._over_speech)
             decision = self._listener.push(frame)
-            if decision is not None and decision.heard.command is not None:
-                put(CommandGiven(decision.heard.command, by_voice=True, heard=decision.heard.text))
-            elif decision is not None:
+            if decision is None:
+                continue
+            over_speech, self._over_speech = self._over_speech, speaking
+            command = decision.heard.command
+            if command is not None and (not over_speech or (command in WHILE_SPEAKING
+                                                            and not self._its_own(decision.heard.text))):
+                put(CommandGiven(command, by_voice=True, heard=decision.heard.text))
+            elif not over_speech:
                 put(Unheard(decision.heard.text, decision.heard.confidence, self._keep(decision)))
+
+    def _its_own(self, phrase: str) -> bool:
+        """Whether `phrase`, heard over its speech, is in what it is saying or just said: what the
+        canceller left of its own "stop" is not a person's."""
+        said = f" {phrase.strip().lower()} "
+        return any(said in f" {normalise(text)} " for text in self._saying())
 
     def _keep(self, decision: Decision) -> str:
         """Where the utterance was kept for a caregiver to hear or teach; "" if it could not be."""

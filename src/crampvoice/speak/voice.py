@@ -61,6 +61,7 @@ class VoiceSpeaker:
         self._idle: Callable[[], None] | None = None
         self.dead = False  # speech is out: text at speech's pace until the device answers again
         self._last_end = 0.0  # when the last sentence finished or was cut
+        self._last_text = ""  # what that sentence said
         self._playing = False
         self._farewell: Audio | None = None  # SPEECH_LOST, made while synthesis still works
         self._synth_since: float | None = None  # when the synthesis under way began
@@ -105,6 +106,12 @@ class VoiceSpeaker:
     def adjust(self, setting: str, level: int) -> None:
         rate, volume = self._levels
         self._levels = (level, volume) if setting == "rate" else (rate, level)
+
+    def saying(self) -> tuple[str, ...]:
+        """What it is saying or about to, and what it said last: a command heard over its speech
+        that is among these words may be its own (mic.py)."""
+        with self._lock:
+            return (self._last_text, *(text for _, text in self._in_flight))
 
     def quiet_since(self) -> float | None:
         return None if self._playing else self._last_end
@@ -211,7 +218,7 @@ class VoiceSpeaker:
     def _one_done(self) -> None:
         callback = None
         with self._lock:
-            self._in_flight.popleft()
+            _, self._last_text = self._in_flight.popleft()
             self._pending -= 1
             if self._pending == 0:
                 callback, self._idle = self._idle, None
