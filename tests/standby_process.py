@@ -71,7 +71,7 @@ class StandbyProcess:
     def end(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
         """Ends it by `signum`; its exit status and standard error, every event kept in `seen`."""
         self.proc.send_signal(signum)
-        self.proc.wait(timeout=30)
+        self.proc.wait(timeout=90)  # its exit waits for Moonshine still loading (up to 30 s, moonshine.EXIT_WAIT_S)
         self._reader.join(timeout=30)
         assert self.proc.stdout is not None and self.proc.stderr is not None
         err = self.proc.stderr.read()

@@ -110,8 +110,9 @@ class MoonshineModel:
             self.transcribe(noise[:len(noise) // 2])
         except (ImportError, OSError, DeviceError) as e:
             self.error = f"{type(e).__name__}: {e}"
-        self.load_s = time.perf_counter() - started
-        self._ready.set()
+        finally:  # whatever happened, nothing waits for it any longer (the exit waits for this)
+            self.load_s = time.perf_counter() - started
+            self._ready.set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Whether it is loaded (after waiting up to `timeout_s`; None: until it is, or failed)."""
