@@ -9,7 +9,7 @@ microphone hears, so that "stop" or "pause" said over a sentence is heard.
   as it takes the person's voice with the echo.
 - A guard: a 20 ms frame of the canceller's output counts only when it is GUARD_DB louder than the
   echo expected to be left in it (the reference's power over the last 100 ms times the
-  canceller's running gain); any other frame is turned down 30 dB, so what the canceller leaves
+  canceller's running gain); any other frame is silenced, so that what the canceller leaves
   of the program's own words never opens the voice-activity detector.
 
 Where the library or the monitor cannot be had, `open_duplex` says why and listening stays
