@@ -8,7 +8,7 @@ microphone hears, so that "stop" or "pause" said over a sentence is heard.
   BSD-3-Clause) takes the echo down by about 24 dB; its residual echo suppressor is left off,
   as it takes the person's voice with the echo.
 - A guard: a 20 ms frame of the canceller's output counts only when it is GUARD_DB louder than the
-  echo expected to be left in it (the reference's power over the last 100 ms times the
+  echo expected to be left in it (the reference's loudest power over the last REACH_MS times the
   canceller's running gain); any other frame is silenced, so that what the canceller leaves
   of the program's own words never opens the voice-activity detector.
 
