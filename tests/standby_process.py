@@ -14,10 +14,17 @@ from pathlib import Path
 CRAMPVOICE = [sys.executable, "-m", "crampvoice"]
 
 
+# Ctrl-C as a terminal delivers it: a shell that starts a job in the background without job
+# control has it ignored, and that would be inherited by standby (which rightly keeps it ignored).
+AS_FROM_A_TERMINAL = [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                      "os.execv(sys.argv[1], sys.argv[1:])"]
+
+
 class StandbyProcess:
     def __init__(self, env: dict[str, str], *args: str | Path, typing: bool = False) -> None:
         self.env = env
-        self.proc = subprocess.Popen([*CRAMPVOICE, "standby", *map(str, args), "--events", "-"], env=env, text=True,
+        self.proc = subprocess.Popen([*AS_FROM_A_TERMINAL, *CRAMPVOICE, "standby", *map(str, args), "--events", "-"],
+                                     env=env, text=True,
                                      stdin=subprocess.PIPE if typing else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.seen: list[dict[str, object]] = []
