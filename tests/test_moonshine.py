@@ -24,6 +24,8 @@ from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.sphinx import sounds_like
 from crampvoice.listen.stream import recognize
 
+from .fixed import Fixed
+
 HUMAN = Path(__file__).parent / "data" / "human"
 SIX_FOR_NEXT = Vocabulary({Command.NEXT: ("six",)})
 
@@ -71,28 +73,6 @@ def test_homophones_come_from_the_pronouncing_dictionary() -> None:
     assert "four" not in said and "two" not in said and "stop" not in said.values()
 
 
-class _Fixed:
-    """A fallback that always hears the same."""
-
-    follows_room = False
-
-    def __init__(self, heard: Heard) -> None:
-        self.heard, self.ended = heard, 0
-
-    def expect(self, commands: object) -> None:
-        pass
-
-    def begin(self) -> None:
-        pass
-
-    def feed(self, pcm: bytes) -> None:
-        pass
-
-    def end(self) -> Heard:
-        self.ended += 1
-        return self.heard
-
-
 class _Unloaded(MoonshineModel):
     """A model that never finishes loading."""
 
@@ -101,7 +81,7 @@ class _Unloaded(MoonshineModel):
 
 
 def test_before_the_model_has_loaded_the_fallback_hears_at_once() -> None:
-    fallback = _Fixed(Heard(Command.NEXT, "next", 0.9))
+    fallback = Fixed(Heard(Command.NEXT, "next", 0.9))
     general = GeneralRecognizer(MoonshineRecognizer(Vocabulary(), _Unloaded()), fallback)
     general.begin()
     general.feed(b"\x10\x00" * 320)
@@ -153,7 +133,7 @@ def _decided_at_ms(said: str) -> tuple[Command | None, int]:
     room = np.random.default_rng(0).normal(0, 3, 16000 * 2)
     word = np.sin(np.arange(8000) * 2 * np.pi * 220 / 16000) * 8000 * np.hanning(8000)
     audio = Audio(np.concatenate([room[:16000], word + room[:8000], room[16000:]]).astype("<i2").tobytes(), 16000)
-    decision = recognize(audio, GeneralRecognizer(MoonshineRecognizer(Vocabulary(), _Hears(said)), _Fixed(
+    decision = recognize(audio, GeneralRecognizer(MoonshineRecognizer(Vocabulary(), _Hears(said)), Fixed(
         Heard(None, "", 0.0))))
     assert decision is not None
     return decision.heard.command, decision.decided_ms
@@ -230,7 +210,7 @@ def test_once_loaded_moonshine_decides_and_the_fallback_hears_only_what_it_makes
     sentence = read_audio(HUMAN / "mycroft_precise__notww_a_cheddar_block_1c54f75b.wav")
     room = Audio(np.random.default_rng(0).normal(0, 3, 16000).astype("<i2").tobytes(), 16000)
     for when_nothing in (False, True):
-        fallback = _Fixed(Heard(Command.NEXT, "next", 0.9))
+        fallback = Fixed(Heard(Command.NEXT, "next", 0.9))
         general = GeneralRecognizer(MoonshineRecognizer(Vocabulary(), model), fallback, when_nothing=when_nothing)
         assert heard(sentence, general) is None and fallback.ended == 0  # words, none a command: no second chance
         general.begin()

@@ -21,6 +21,8 @@ from crampvoice.listen.personal import Samples, spoken_span
 from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer, names
 
+from .fixed import Fixed
+
 GEORGE = Path(__file__).parent / "data" / "personal"
 START = Vocabulary({Command.START: ("four seven", "calf cramp")})
 
@@ -42,24 +44,6 @@ def test_figures_are_read_as_numbers_too_and_words_that_sound_alike_as_the_phras
     assert not names("For seven.", "four seven", START)
 
 
-class FakeInner:
-    """The model and the start rule: proposes "four seven" for every utterance."""
-
-    follows_room = False
-
-    def expect(self, commands: object) -> None:
-        pass
-
-    def begin(self) -> None:
-        pass
-
-    def feed(self, pcm: bytes) -> None:
-        pass
-
-    def end(self) -> Heard:
-        return Heard(Command.START, "four seven", 0.95)
-
-
 class FakeGate:
     def __init__(self, passes: bool) -> None:
         self.answer, self.asked = passes, 0
@@ -79,7 +63,7 @@ class FakeCheck:
 
 
 def ear(gate: FakeGate, check: FakeCheck | None) -> Heard:
-    wake = WakeRecognizer(FakeInner(), START, gate=gate, check=check)  # type: ignore[arg-type]
+    wake = WakeRecognizer(Fixed(Heard(Command.START, "four seven", 0.95)), START, gate=gate, check=check)  # type: ignore[arg-type]
     wake.begin()
     wake.feed(b"\x01\x00" * 320)
     return wake.end()
