@@ -39,7 +39,7 @@ from ..core.errors import DeviceError
 from ..core.transcript import command_in, words_of
 from .personal import spoken_span
 from .recognizer import Heard, Recognizer
-from .sphinx import sounds_like
+from .sphinx import sounds_later
 
 SAMPLE_RATE_HZ = 16000
 BASE = 1  # moonshine_cpp's MOONSHINE_MODEL_TYPE_BASE
@@ -47,9 +47,6 @@ WARM_UP_S = 1.0  # of loud noise transcribed after loading, then half of it
 EXIT_WAIT_S = 30.0  # at most, for a load under way when the process ends
 QUIET_DB, QUIET_MS = 30.0, 100  # an utterance's end is guessed after this long this far under its loudest ...
 GUESS_PAD_MS = 300  # ... and what came before transcribed with this much digital silence after it
-
-
-_ASIDE = ThreadPoolExecutor(1, thread_name_prefix="moonshine-words")
 
 
 def _level_db(pcm: bytes) -> float:
@@ -178,7 +175,7 @@ class MoonshineRecognizer:
                  skip: frozenset[str] = frozenset()) -> None:
         self.model = model or MoonshineModel.shared()
         self._vocabulary = vocabulary
-        self._sounds_like = _ASIDE.submit(sounds_like, vocabulary)  # 50 ms of reading CMUdict, off the session's path
+        self._sounds_like = sounds_later(vocabulary)
         self._skip = skip
         self._wanted = frozenset(Command)
         self._utterance = bytearray()

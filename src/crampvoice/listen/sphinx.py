@@ -17,6 +17,7 @@ import math
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,11 @@ def sounds_like(vocabulary: Vocabulary) -> dict[str, str]:
             if word is not None and written != word:
                 out.setdefault(written, word)
     return out
+
+
+_ASIDE = ThreadPoolExecutor(1, thread_name_prefix="crampvoice-sounds")
+
+
+def sounds_later(vocabulary: Vocabulary) -> Future[dict[str, str]]:
+    """`sounds_like`, read in a thread of its own (50 ms of CMUdict), off a session's start."""
+    return _ASIDE.submit(sounds_like, vocabulary)

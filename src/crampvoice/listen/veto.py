@@ -34,7 +34,7 @@ from ..core.commands import Command, Vocabulary, normalise
 from ..core.transcript import FILLERS, command_in, words_of
 from .moonshine import MoonshineModel
 from .personal import Decided, Label, Samples, spoken_span
-from .sphinx import sounds_like
+from .sphinx import sounds_later
 
 WIRED = "near"  # the rule `hearing.personal_recognizer` checks with
 
@@ -87,9 +87,14 @@ class MoonshineVeto:
         self.rule = rule
         self._wait_s = wait_s
         self.vocabulary = Vocabulary({c: tuple(label.word for label in labels if label.command is c) for c in Command})
-        self.sounds = sounds_like(self.vocabulary)
+        self._sounds = sounds_later(self.vocabulary)
         self.last_transcript: str | None = None  # for benchmarks: what Moonshine wrote (None: not asked)
         self.last_s = 0.0  # and how long it took
+
+    @property
+    def sounds(self) -> dict[str, str]:
+        """Words said as one of the person's (`sphinx.sounds_like`)."""
+        return self._sounds.result()
 
     def allows(self, utterance: Samples, decided: Decided) -> bool:
         self.last_transcript, self.last_s = None, 0.0

@@ -28,7 +28,7 @@ from ..core.transcript import FILLERS, command_in, words_of
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
 from .personal import Samples, spoken_span
 from .recognizer import Heard, Recognizer
-from .sphinx import sounds_like
+from .sphinx import sounds_later
 
 if TYPE_CHECKING:
     from .moonshine import MoonshineModel
@@ -106,7 +106,7 @@ class TranscriptCheck:
     def __init__(self, phrases: Iterable[str], model: MoonshineModel) -> None:
         self.model = model
         self._vocabulary = Vocabulary({Command.START: tuple(phrases)})
-        self._sounds_like = sounds_like(self._vocabulary)  # "for seven" is "four seven"
+        self._sounds_like = sounds_later(self._vocabulary)  # "for seven" is "four seven"
         self.last_transcript = ""  # for benchmarks and tests: what it wrote down
         self.last_s = 0.0  # how long the last check took
 
@@ -121,7 +121,7 @@ class TranscriptCheck:
         if not words_of(said):  # nothing made out: once more, the voice alone, as MoonshineRecognizer does
             said = self.model.transcribe(spoken_span(samples))
         self.last_transcript, self.last_s = said, time.perf_counter() - started
-        return names(said, phrase, self._vocabulary, self._sounds_like)
+        return names(said, phrase, self._vocabulary, self._sounds_like.result())
 
 
 def names(transcript: str, phrase: str, vocabulary: Vocabulary, sounds: Mapping[str, str] | None = None) -> bool:
