@@ -18,7 +18,7 @@ from crampvoice.audio import Audio, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.core.transcript import command_in
 from crampvoice.listen.files import read_audio
-from crampvoice.listen.moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer, import_error
+from crampvoice.listen.moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer
 from crampvoice.listen.personal import spoken_span
 from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.sphinx import sounds_like
@@ -144,15 +144,6 @@ def test_a_command_is_decided_in_the_quiet_once_sure_unless_it_may_go_on_into_an
     go, go_ms = _decided_at_ms("Go.")  # "go" may be "go back": its end is waited for
     assert (stop, go) == (Command.STOP, Command.NEXT)
     assert stop_ms < go_ms - 100, (stop_ms, go_ms)  # after 100 ms of quiet, not the 250 that end an utterance
-
-
-@pytest.fixture(scope="module")
-def model() -> MoonshineModel:
-    if (why := import_error()) is not None:
-        pytest.skip(f"moonshine_cpp cannot be imported here ({why}); pocketsphinx hears alone")
-    loaded = MoonshineModel.shared()
-    assert loaded.wait(60), loaded.error
-    return loaded
 
 
 def rows() -> list[dict[str, str]]:

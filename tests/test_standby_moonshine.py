@@ -16,7 +16,7 @@ import pytest
 from crampvoice.audio import Audio, read_wav, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.core.wake import muscle_phrases
-from crampvoice.listen.moonshine import MoonshineModel, import_error
+from crampvoice.listen.moonshine import MoonshineModel
 from crampvoice.listen.personal import Samples, spoken_span
 from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer, names
@@ -96,15 +96,6 @@ def in_white_noise(audio: Audio, snr_db: float) -> Audio:
     noise = np.random.default_rng(0).standard_normal(len(x))
     noise *= np.sqrt(np.mean(x**2) / np.mean(noise**2)) / 10 ** (snr_db / 20)
     return Audio(np.clip(x + noise, -32768, 32767).astype("<i2").tobytes(), 16000)
-
-
-@pytest.fixture(scope="module")
-def model() -> MoonshineModel:
-    if (why := import_error()) is not None:
-        pytest.skip(f"moonshine_cpp cannot be imported here ({why}); the phrase gate decides alone")
-    loaded = MoonshineModel.shared()
-    assert loaded.wait(60), loaded.error
-    return loaded
 
 
 @pytest.fixture(scope="module")

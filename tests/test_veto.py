@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.listen.moonshine import MoonshineModel, import_error
+from crampvoice.listen.moonshine import MoonshineModel
 from crampvoice.listen.personal import Decided, Label
 from crampvoice.listen.sphinx import sounds_like
 from crampvoice.listen.veto import ANOTHER, NOTHING, OTHER, THE_WORD, WIRED, MoonshineVeto, verdict
@@ -65,17 +65,8 @@ def test_a_word_taught_for_emergency_is_never_turned_away() -> None:
         np.zeros(16000, np.int16), Decided(help_me, help_me, 0.99, ratio=0.99))
 
 
-@pytest.fixture(scope="module")
-def moonshine() -> MoonshineModel:
-    if (why := import_error()) is not None:
-        pytest.skip(f"moonshine_cpp cannot be imported here ({why}); the model decides alone")
-    loaded = MoonshineModel.shared()
-    assert loaded.wait(60), loaded.error
-    return loaded
-
-
 @pytest.mark.slow
-def test_a_persons_untaught_word_the_model_takes_for_a_taught_one_is_turned_away(moonshine: MoonshineModel,
+def test_a_persons_untaught_word_the_model_takes_for_a_taught_one_is_turned_away(model: MoonshineModel,
                                                                                  tmp_path: Path) -> None:
     """george taught "one" for next, "six" for stop and "eight" for back. His model takes his
     "nine" (take 21) for "one", just inside the word's gate; Moonshine writes "Nine.", so it is not
@@ -94,11 +85,11 @@ def test_a_persons_untaught_word_the_model_takes_for_a_taught_one_is_turned_away
             take = takes.spoken_part(clip(f"{digit}_george_{i}"))
             assert take is not None
             takes.add(take, command, word, tmp_path)
-    model = build_from_takes(tmp_path, Embedder()).model
-    assert model is not None
+    persons = build_from_takes(tmp_path, Embedder()).model
+    assert persons is not None
 
     def heard(name: str, veto: str = WIRED) -> Command | None:
-        recognizer = personal_recognizer(model, Embedder(), veto=veto, wait_s=None)
+        recognizer = personal_recognizer(persons, Embedder(), veto=veto, wait_s=None)
         decision = recognize(clip(name), recognizer)
         return decision.heard.command if decision else None
 
