@@ -186,7 +186,7 @@ def open_duplex() -> tuple[Duplex | None, str]:
     try:
         import pasimple
     except ImportError:
-        return None, "the sound server's own client (pasimple) is not installed"
+        return None, "the sound server's own client (pasimple) is not installed (reinstall crampvoice: ./dev.sh run)"
     try:
         stream = pasimple.PaSimple(pasimple.PA_STREAM_RECORD, pasimple.PA_SAMPLE_S16LE, 1, SAMPLE_RATE_HZ,
                                    app_name="crampvoice", stream_name="its own voice, to take out",
