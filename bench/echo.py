@@ -101,14 +101,15 @@ def cancelled(mic: Floats, played: Floats, canceller: Canceller) -> tuple[Floats
     return out, (time.process_time() - began) / (len(out) / RATE)
 
 
-def guarded(out: Floats, reference: Floats, guard_db: float, hang: int = 0) -> Floats:
-    """`out` through the guard crampvoice runs (listen/duplex.py's `Guard`), 20 ms at a time."""
+def guarded(out: Floats, reference: Floats, guard_db: float, run: int = 1) -> Floats:
+    """`out` through the guard crampvoice runs (listen/duplex.py's `Guard`), 20 ms at a time; `run`:
+    how many frames in a row must stand out."""
     from crampvoice.listen.duplex import Guard
 
-    guard, n = Guard(guard_db, around=hang), 2 * TEN_MS  # hang: frames kept either side of one heard
+    guard, n = Guard(guard_db, run=run), 2 * TEN_MS
     o = np.clip(out, -32768, 32767).astype("<i2")
     r = np.clip(reference, -32768, 32767).astype("<i2")
     kept = [np.frombuffer(guard.process(o[i:i + n].tobytes(), r[i:i + n].tobytes()), "<i2")
             for i in range(0, len(o) // n * n, n)]
-    kept = kept[hang:] + [np.zeros(n, "<i2")] * hang  # the guard looks `hang` frames ahead: as late
+    kept = kept[run - 1:] + [np.zeros(n, "<i2")] * (run - 1)  # the guard looks `run - 1` frames ahead: as late
     return np.concatenate(kept).astype(np.float64)

@@ -7,10 +7,14 @@ microphone hears, so that "stop" or "pause" said over a sentence is heard.
 - SpeexDSP's linear echo canceller (libspeexdsp, through ctypes: Debian's `libspeexdsp1`,
   BSD-3-Clause) takes the echo down by about 24 dB; its residual echo suppressor is left off,
   as it takes the person's voice with the echo.
+- The echo's lag measured and followed (`Aligner`): the microphone held back 60 ms, in case the
+  echo comes before the monitor's frame, and the reference delayed to keep the lag the
+  canceller learnt, as it drifts.
 - A guard: a 20 ms frame of the canceller's output counts only when it is GUARD_DB louder than the
   echo expected to be left in it (the reference's loudest power over the last REACH_MS times the
-  canceller's running gain); any other frame is silenced, so that what the canceller leaves
-  of the program's own words never opens the voice-activity detector.
+  canceller's running gain), and only among RUN_FRAMES such frames in a row; any other frame is
+  silenced, so that what the canceller leaves of the program's own words never opens the
+  voice-activity detector.
 
 Where the library or the monitor cannot be had, `open_duplex` says why and listening stays
 half-duplex (mic.py).
@@ -27,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..core.commands import ALWAYS_HEARD, Command
-from .endpoint import FRAME_BYTES, SAMPLE_RATE_HZ
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ
 
 # What may be acted on while it speaks: what must always work, and what asks for the sentence
 # again or louder. Never next, back, yes or no: the program's own instructions say them.
@@ -35,8 +39,10 @@ WHILE_SPEAKING = ALWAYS_HEARD | {Command.REPEAT, Command.LOUDER, Command.QUIETER
 GUARD_DB = 20.0  # bench/bargein.py: 15 and 20 dB took none of its own words offline; live through the
                  # virtual loopback, 15 dB took its own "stop" (a script saying nothing but commands), 20 dB none
 TAIL_MS = 200  # the echo path the canceller models: the room's delay and reverberation
-AROUND_FRAMES = 0  # frames kept either side of one heard: 3 (60 ms) heard taught words far better offline,
-                   # but live through the virtual loopback it let its own "stop" through (docs/benchmarks.md)
+RELEARN = 0.01  # how fast the gain rises to what stands out (in dB, a hundredth a frame): a word over
+                # the echo raises it a few dB; an echo the canceller lost, for seconds, all the way
+RUN_FRAMES = 4  # frames in a row that must stand out (80 ms): on sessions recorded live through the
+               # virtual loopback, 3 let blips of its own through, 4 and 5 none; 4 heard more (docs/benchmarks.md)
 REACH_MS = 300  # how long after a sound on the monitor its echo may still be heard (80 ms late through the
                 # virtual loopback, then the room's reverberation): the guard weighs a frame against this much
 FRAME = FRAME_BYTES // 2  # samples in 20 ms
@@ -86,27 +92,35 @@ def _power(frame: bytes) -> float:
 
 
 class Guard:
-    """Silences each frame not `guard_db` louder than the echo expected to be left in it, unless one
-    within `around` frames is (what bench/echo.py's `guarded` measures). What it gives back is
-    `around` frames late: it looks that far ahead."""
+    """Silences each frame not `guard_db` louder than the echo expected to be left in it, and any
+    that is but not among `run` such frames in a row: where the canceller falls behind a moving
+    echo, what it leaves of the program's own words stands out a frame or two at a time, while a
+    word said over them does for a tenth of a second and more. What it gives back is `run - 1`
+    frames late: it looks that far ahead."""
 
     QUIET_REFERENCE = 1e3  # a reference quieter than this plays nothing worth the name
 
-    def __init__(self, guard_db: float = GUARD_DB, around: int = AROUND_FRAMES) -> None:
+    def __init__(self, guard_db: float = GUARD_DB, run: int = RUN_FRAMES) -> None:
         self._over = 10 ** (guard_db / 10)
-        self._around = around
-        self._waiting: deque[tuple[bytes, bool]] = deque([(bytes(FRAME_BYTES), False)] * around)
-        self._heard_at = -1  # how many frames ago one was heard; -1: not within reach
+        self.run = run
+        self._waiting: deque[bytes] = deque()  # frames not given back yet
+        self._streak = 0  # frames in a row that stood out, up to the one just taken
+        self._open = 0  # of the waiting frames, how many from the oldest are given back as heard
         self._recent: deque[float] = deque(maxlen=REACH_MS // 20)  # the reference's power, over REACH_MS
         self.gain = 1.0  # the canceller's output over its reference, learnt in single talk
 
     def process(self, out: bytes, played: bytes) -> bytes:
-        self._waiting.append((out, self._stands_out(out, played)))
-        self._heard_at = 0 if self._waiting[-1][1] else self._heard_at + 1 if self._heard_at >= 0 else -1
-        if self._heard_at > 2 * self._around:
-            self._heard_at = -1
-        frame, _ = self._waiting.popleft()  # `around` frames ago: heard if one within `around` either side was
-        return frame if self._heard_at >= 0 else bytes(len(frame))
+        self._streak = self._streak + 1 if self._stands_out(out, played) else 0
+        if self._streak >= self.run:
+            self._open = self.run  # this frame and the ones of the run before it
+        self._waiting.append(out)
+        if len(self._waiting) < self.run:
+            return bytes(len(out))
+        frame = self._waiting.popleft()
+        if self._open == 0:
+            return bytes(len(frame))
+        self._open -= 1
+        return frame
 
     def _stands_out(self, out: bytes, played: bytes) -> bool:
         self._recent.append(_power(played))
@@ -117,7 +131,95 @@ class Guard:
         expected = self.gain * reference
         if heard < 4 * expected:  # nothing louder than the echo: learn the gain, slowly
             self.gain = 0.98 * self.gain + 0.02 * heard / reference
+        else:  # a voice over it, or an echo the canceller lost: if it lasts, longer than words do, the echo
+            self.gain *= (heard / expected) ** RELEARN
         return heard >= expected * self._over
+
+
+class Aligner:
+    """The microphone held back a little, and the speakers' monitor delayed, so that the
+    microphone hears the echo as late after the monitor as when first measured.
+
+    - The hold: the monitor is read ahead of the microphone, but not always by more than the echo
+      takes to come back; live through the virtual loopback, the echo was 29 ms early in one
+      session, which no canceller can take out (the guard then let its own words through).
+    - The drift: where the echo's path drifts (a loudspeaker on another clock than the
+      microphone; the virtual loopback, 120 ppm while it settles) the canceller falls behind
+      it: live, it took the echo down by 7 dB instead of 29 (docs/benchmarks.md). So every
+      second the echo's lag is measured (GCC-PHAT over the last second, while something plays),
+      and the reference follows it, the lags of the last few seconds on a line: 20 dB, and 19
+      where the echo came early."""
+
+    HOLD = 3  # frames the microphone is held back (60 ms): how early an echo may come
+    WINDOW = SAMPLE_RATE_HZ  # the microphone's last second, against the monitor's
+    MAX_LAG = SAMPLE_RATE_HZ // 2  # the latest an echo is looked for (500 ms)
+    MARGIN = SAMPLE_RATE_HZ // 100  # kept in hand (10 ms), to follow an echo that comes sooner
+    EVERY = 50  # frames between measurements (1 s)
+    CLEAR = 6.0  # how far the correlation's peak must stand over its spread to be believed
+    JUMP = SAMPLE_RATE_HZ // 200  # a lag that moves more (5 ms) is jumped to, not followed
+    SLEW = 0.1  # samples a frame the delay moves by, following
+    TAPS = np.arange(-7, 9)  # the interpolating filter's, about its sample
+
+    def __init__(self) -> None:
+        self._held: deque[bytes] = deque([bytes(FRAME_BYTES)] * self.HOLD)
+        self._played = np.zeros(self.WINDOW + self.MAX_LAG)
+        self._heard = np.zeros(self.WINDOW)
+        self._frames = 0
+        self._kept: float | None = None  # the lag the canceller is given to learn (samples)
+        self._lags: deque[tuple[int, float]] = deque(maxlen=6)  # (frame, lag) measured lately
+        self.delay = 0.0  # how much the reference is delayed (samples)
+
+    def align(self, mic: bytes, played: bytes) -> tuple[bytes, bytes]:
+        """The microphone's frame from HOLD frames ago, and the reference for it."""
+        self._held.append(mic)
+        mic = self._held.popleft()
+        self._played = np.concatenate([self._played[FRAME:], np.frombuffer(played, "<i2")])
+        self._heard = np.concatenate([self._heard[FRAME:], np.frombuffer(mic, "<i2")])
+        self._frames += 1
+        if self._frames % self.EVERY == 0:
+            self._measure()
+        step = self._wanted() - self.delay
+        self.delay += step if abs(step) > self.JUMP else float(np.clip(step, -self.SLEW, self.SLEW))
+        return mic, bytes(np.clip(self._late(), -32768, 32767).astype("<i2").tobytes())
+
+    def _late(self) -> np.ndarray:
+        """The monitor's last frame, `delay` samples late, between samples too (a windowed sinc:
+        interpolated straight, the echo's path would change as the fraction does, and the
+        canceller with it)."""
+        delay = max(self.delay, float(self.TAPS[-1]))
+        whole = int(delay)
+        kernel = np.sinc(self.TAPS - (delay - whole)) * np.hanning(len(self.TAPS) + 2)[1:-1]
+        end = len(self._played) - whole + self.TAPS[-1] - 1
+        return np.convolve(self._played[end - FRAME - len(self.TAPS) + 1:end], kernel / kernel.sum(), "valid")
+
+    def _wanted(self) -> float:
+        if self._kept is None or not self._lags:
+            return self.delay
+        if len(self._lags) == 1:
+            return max(self._lags[0][1] - self._kept, 0.0)
+        frames, lags = np.array(self._lags).T  # the lags lately, on a line: now's, where it goes
+        _, at = np.polyfit(frames - self._frames, lags, 1)
+        return max(float(at) - self._kept, 0.0)
+
+    def _measure(self) -> None:
+        if np.mean(self._played[-self.WINDOW:] ** 2) < 1e5:  # too little played to measure by
+            return
+        size = 1 << int(np.ceil(np.log2(len(self._played) + self.WINDOW)))
+        spectrum = np.fft.rfft(self._heard, size) * np.conj(np.fft.rfft(self._played, size))
+        c = np.fft.irfft(spectrum / (np.abs(spectrum) + 1e-9), size)
+        scores = c[(np.arange(self.MAX_LAG) - self.MAX_LAG) % size]  # scores[k]: the echo k samples late
+        k = int(np.argmax(scores))
+        if scores[k] < self.CLEAR * np.std(scores):  # no clear echo: a voice over it, or noise
+            return
+        lag = float(k)
+        if 0 < k < len(scores) - 1:  # between samples, from the peak's neighbours
+            a, b, c2 = scores[k - 1], scores[k], scores[k + 1]
+            lag += 0.5 * (a - c2) / (a - 2 * b + c2)
+        if self._lags and abs(lag - self._lags[-1][1]) > self.JUMP:
+            self._lags.clear()
+        self._lags.append((self._frames - self.WINDOW // FRAME // 2, lag))  # the lag half a window ago
+        if self._kept is None:
+            self._kept = max(lag - self.MARGIN, 0.0)
 
 
 class Monitor:
@@ -162,13 +264,28 @@ class Monitor:
 
 
 class Duplex:
-    """The microphone's frames with the program's own voice taken out: `clean(frame)`."""
+    """The microphone's frames with the program's own voice taken out: `clean(frame)`, 120 ms
+    late (the microphone's hold, and the guard's look ahead).
+
+    `quiet_ms` says how long before the frame just given back the speakers last played
+    anything, on the microphone's own clock (negative: not yet quiet). A microphone thread
+    busy deciding an utterance reads its frames late, so the wall clock cannot say which of
+    them its own speech is in; the monitor, read in step with them, can."""
 
     def __init__(self, monitor: Monitor, canceller: SpeexCanceller, guard: Guard) -> None:
         self._monitor, self._canceller, self._guard = monitor, canceller, guard
+        self._aligner = Aligner()
+        self._late = Aligner.HOLD + guard.run - 1  # frames
+        self._quiet = 1 << 30  # monitor frames since it last played anything
+
+    @property
+    def quiet_ms(self) -> int:
+        return (self._quiet - self._late) * FRAME_MS
 
     def clean(self, mic: bytes) -> bytes:
         played = self._monitor.take()
+        self._quiet = 0 if _power(played) >= Guard.QUIET_REFERENCE else self._quiet + 1
+        mic, played = self._aligner.align(mic, played)
         return self._guard.process(self._canceller.process(mic, played), played)
 
     def close(self) -> None:

@@ -169,14 +169,17 @@ class MicrophoneSource:
             if frame is None:
                 continue
             self._frames += 1
-            cleaned = self._duplex.clean(frame) if self._duplex is not None else frame  # in step with the monitor
             quiet = self._quiet_since()
             speaking = quiet is None or time.monotonic() < quiet + GUARD_S
-            if speaking and self._duplex is None:
+            if self._duplex is not None:
+                # Every frame goes through, in step with the monitor, which says (better than
+                # the wall clock for a frame read late) whether its own voice may be in it.
+                frame = self._duplex.clean(frame)
+                speaking = speaking or self._duplex.quiet_ms < GUARD_S * 1000
+            elif speaking:
                 self._listener.drop()  # its own voice, or its echo
                 continue
             if speaking:
-                frame = cleaned
                 self._over_speech = True
             elif not self._listener.endpointer.in_utterance:
                 self._over_speech = False
