@@ -165,6 +165,18 @@ print(made[0])
 """
 
 
+def test_synthesis_prints_nothing_where_the_events_go(capfd: pytest.CaptureFixture[str]) -> None:
+    """pyttsx3's driver prints "Audio saved to ..." for every sentence; standard output carries
+    `--events -`, one JSON object a line, so not a word of it may reach the file descriptor."""
+    needs_espeak()
+    from crampvoice.speak.synth import Pyttsx3Synth
+
+    with Pyttsx3Synth() as synth:
+        audio = synth.synth("Hold it for thirty seconds.")
+    assert audio.frames > 0
+    assert capfd.readouterr().out == ""
+
+
 def test_the_rate_asked_for_is_the_rate_spoken_from_the_first_sentence_of_every_process() -> None:
     """A session makes its synth on one thread and speaks from another, as here. Set that way,
     espeak-ng lost the rate in two processes in five (the first sentence spoken too fast, and

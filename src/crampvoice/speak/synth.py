@@ -7,9 +7,8 @@ one `save_to_file` per `runAndWait` (several in one run keep only the last file)
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import io
+import sys
 import tempfile
 import time
 import wave
@@ -72,6 +71,16 @@ ESPEAK_RATE, ESPEAK_VOLUME = 1, 2  # espeak_PARAMETER, in speak_lib.h
 SHORTEST_SHARE = 1 / 3  # of a sentence's expected length: shorter is a cut-short synthesis
 
 
+def _quiet_driver() -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." on standard output for every file it
+    writes, and standard output may carry the session's events (`--events -`). The driver's own
+    `print` is silenced, not the process's: sys.stdout swapped from one thread (as it was) leaks
+    to another, and a line came out between two events in CI."""
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is not None:
+        driver.print = lambda *_args, **_kwargs: None  # type: ignore[attr-defined]
+
+
 class Pyttsx3Synth:
     """Use from one thread at a time: espeak-ng keeps one state per process."""
 
@@ -80,6 +89,7 @@ class Pyttsx3Synth:
             import pyttsx3
 
             self._engine: Any = pyttsx3.init("espeak")
+            _quiet_driver()
             self._espeak = _Espeak()
         except ImportError:
             raise DeviceError("pyttsx3 is not installed", "reinstall crampvoice, or run with --text") from None
@@ -149,8 +159,7 @@ class Pyttsx3Synth:
     def _synth_once(self, text: str) -> Audio:
         self._path.unlink(missing_ok=True)
         self._engine.save_to_file(text, str(self._path))
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to ..."
-            self._engine.runAndWait()
+        self._engine.runAndWait()
         return trim(read_wav(self._path))
 
     def close(self) -> None:
