@@ -41,6 +41,8 @@ SYNTH_FLOOR_S = 10.0  # the least time a sentence's synthesis is allowed...
 SYNTH_SLACK = 20.0  # ...or this many times the slowest synthesis so far, character for character
 DRAIN_S = 1.0  # a sentence is surely heard once the device has taken this much more than it
 RETRY_S = 2.0  # recovering: how long the device is watched for samples taken before the next try
+SAID_S = 3.0  # a command heard over its speech may be its own echo of a sentence said this long ago:
+               # heard 120 ms late through the canceller, decided up to a second later on a busy machine
 _Sentence = tuple[int, str, bool]  # generation, text, crowded (a cue behind speech: a soft tone)
 _Sound = tuple[int, Audio | str | None]  # generation, the audio (str: why synthesis failed; None: nothing)
 
@@ -61,7 +63,7 @@ class VoiceSpeaker:
         self._idle: Callable[[], None] | None = None
         self.dead = False  # speech is out: text at speech's pace until the device answers again
         self._last_end = 0.0  # when the last sentence finished or was cut
-        self._last_text = ""  # what that sentence said
+        self._said: collections.deque[tuple[float, str]] = collections.deque(maxlen=16)  # (when done, text)
         self._playing = False
         self._farewell: Audio | None = None  # SPEECH_LOST, made while synthesis still works
         self._synth_since: float | None = None  # when the synthesis under way began
@@ -108,10 +110,12 @@ class VoiceSpeaker:
         self._levels = (level, volume) if setting == "rate" else (rate, level)
 
     def saying(self) -> tuple[str, ...]:
-        """What it is saying or about to, and what it said last: a command heard over its speech
-        that is among these words may be its own (mic.py)."""
+        """What it is saying or about to, and what it said in the last SAID_S: a command heard
+        over its speech that is among these words may be its own (mic.py), decided as late as a
+        busy machine decides it."""
         with self._lock:
-            return (self._last_text, *(text for _, text in self._in_flight))
+            since = time.monotonic() - SAID_S
+            return (*(text for done, text in self._said if done >= since), *(text for _, text in self._in_flight))
 
     def quiet_since(self) -> float | None:
         return None if self._playing else self._last_end
@@ -218,7 +222,7 @@ class VoiceSpeaker:
     def _one_done(self) -> None:
         callback = None
         with self._lock:
-            _, self._last_text = self._in_flight.popleft()
+            self._said.append((time.monotonic(), self._in_flight.popleft()[1]))
             self._pending -= 1
             if self._pending == 0:
                 callback, self._idle = self._idle, None
