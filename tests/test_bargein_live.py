@@ -8,6 +8,7 @@ import json
 import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,17 +87,23 @@ def test_its_own_words_through_the_loopback_set_nothing_off(env: dict[str, str],
     script = tmp_path / "own.yaml"
     script.write_text(FULL_OF_COMMANDS if name == "FULL_OF_COMMANDS" else every_sentence(name))
     microphone = pa.Monitor(env, device="vmic")
+    seen: list[dict[str, object]] = []
     try:
         with run(env, script) as proc:
+            assert proc.stdout is not None and proc.stderr is not None
+            deadline = threading.Timer(600, proc.kill)  # paused for good by its own "pause", say
+            deadline.start()
             try:
-                out, err = proc.communicate(timeout=600)
-            except subprocess.TimeoutExpired:  # paused by its own "pause": a pause never times out
-                proc.kill()
-                out, err = proc.communicate()
+                for line in proc.stdout:
+                    seen.append(json.loads(line))
+                    if seen[-1]["type"] == "command":  # one of its own: the rest is not waited for
+                        proc.kill()
+            finally:
+                deadline.cancel()
+            err = proc.stderr.read()
     finally:
         microphone.close()
-    assert "Listening while it speaks too" in out + err, err
-    seen = [json.loads(line) for line in out.splitlines()]
+    assert "Listening while it speaks too" in err, err
     assert sum(e["type"] == "say" for e in seen) > 5
     assert microphone.loud_between(0, float("inf")) > 10  # it heard itself, for seconds
     assert [e for e in seen if e["type"] == "command"] == [], (seen, err)
