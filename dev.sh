@@ -130,7 +130,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|standby|diary|verify|live|embed|decide|general|bargein|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|standby|diary|verify|live|embed|decide|general|bargein|loopback|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
@@ -152,7 +152,7 @@ case "$task" in
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|interrupt|load] | bank | verifier | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|loopback|interrupt|load] | bank | verifier | lint"
     exit 2
     ;;
 esac
