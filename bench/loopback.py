@@ -44,8 +44,7 @@ def session(script: Path, extra: list[str], folder: Path) -> tuple[list[str], fl
     from tests import pulse
 
     with pulse.pulse_server() as server:
-        subprocess.run(["pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micfeed",
-                        "latency_msec=60"], env=server, check=True, capture_output=True)
+        pulse.loop_back(server)
         env = {**server, "XDG_DATA_HOME": str(folder / "data"), "XDG_CONFIG_HOME": str(folder / "config")}
         before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
         done = subprocess.run([sys.executable, "-m", "crampvoice", "run", str(script), "--events", "-", *extra],

@@ -67,6 +67,13 @@ def pulse_server(modules: list[str] = MODULES, source: str | None = "vmic") -> I
         shutil.rmtree(runtime, ignore_errors=True)
 
 
+def loop_back(env: dict[str, str], latency_ms: int = 60) -> None:
+    """The speaker's monitor played into the microphone, `latency_ms` late: a laptop's speakers
+    reaching its microphone (module-loopback, whose delay drifts while it settles)."""
+    subprocess.run(["pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micfeed",
+                    f"latency_msec={latency_ms}"], env=env, check=True, capture_output=True)
+
+
 class Monitor:
     """What reaches the virtual speaker (or another source), read live: each 10 ms frame's peak,
     stamped on arrival."""

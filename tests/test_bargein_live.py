@@ -45,8 +45,7 @@ def server() -> Iterator[dict[str, str]]:
     except OSError:
         pytest.skip("libspeexdsp is not installed (./dev.sh test installs it)")
     with pa.pulse_server() as env:
-        subprocess.run(["pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micfeed",
-                        "latency_msec=60"], env=env, check=True, capture_output=True)
+        pa.loop_back(env)
         yield env
 
 

@@ -143,8 +143,7 @@ def drain(arrived: queue.SimpleQueue[dict[str, object]], seconds: float) -> list
 
 
 def test_its_own_voice_heard_by_its_microphone_sets_nothing_off(env: dict[str, str], tmp_path: Path) -> None:
-    subprocess.run(["pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micfeed",
-                    "latency_msec=60"], env=env, check=True, capture_output=True)
+    pa.loop_back(env)
     script = tmp_path / "commands.yaml"
     script.write_text(FULL_OF_COMMANDS)
     microphone = pa.Monitor(env, device="vmic")
