@@ -173,8 +173,9 @@ class Aligner:
         """The microphone's frame from HOLD frames ago, and the reference for it."""
         self._held.append(mic)
         mic = self._held.popleft()
-        self._played = np.concatenate([self._played[FRAME:], np.frombuffer(played, "<i2")])
-        self._heard = np.concatenate([self._heard[FRAME:], np.frombuffer(mic, "<i2")])
+        for history, frame in ((self._played, played), (self._heard, mic)):  # shifted in place: no new array a frame
+            history[:-FRAME] = history[FRAME:]
+            history[-FRAME:] = np.frombuffer(frame, "<i2")
         self._frames += 1
         if self._frames % self.EVERY == 0:
             self._measure()
