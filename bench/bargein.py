@@ -301,15 +301,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drift-ppm", type=float, default=200.0)
     parser.add_argument("--monitor-lead-ms", type=float, default=20.0,
                         help="how far the monitor leads the microphone (80 through the virtual loopback)")
-    parser.add_argument("--personal", type=Path, default=Path("/work/shared/personal-dev"))
+    parser.add_argument("--personal", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--person-db", type=float, default=0.0, help="the people's words this much over the echo")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--taught-over-db", type=float, default=-24.0,
                         help="the own speech under each take taught over it (the third way)")
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
-    if not (args.speech / "manifest.csv").is_file():
-        args.speech = Path("/work/shared/speech-dev")
     rng = np.random.default_rng(args.seed)
     x, spans = own_speech(Path("/tmp") / "crampvoice-bargein-speech.npz")
     echo = room(x, args.delay_ms, args.drift_ppm, rng)

@@ -72,8 +72,8 @@ def command_heard(audio: Floats, root: Path | None) -> Command | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--speech", type=Path, default=Path("/work/shared/speech-dev"))
-    parser.add_argument("--personal", type=Path, default=Path("/work/shared/personal-dev"))
+    parser.add_argument("--speech", type=Path, default=ROOT.parent / "shared" / "speech-dev")
+    parser.add_argument("--personal", type=Path, default=ROOT.parent / "shared" / "personal-dev")
     parser.add_argument("--delay-ms", type=float, default=60.0)
     parser.add_argument("--drift-ppm", type=float, default=200.0)
     parser.add_argument("--stop-ms", type=float, default=150.0)
