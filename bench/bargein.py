@@ -219,6 +219,7 @@ class Way:
     reference: Floats  # what the canceller is given as played
     guard_db: float | None = None
     run: int = 1  # 20 ms frames in a row that must stand out of the echo
+    hang_db: float = 0.0  # once they have, how much less will do, to the word's end
 
 
 def measure(name: str, way: Way, echo: Floats, near: Floats, *, trials: list[Trial], mask: np.ndarray,
@@ -231,7 +232,7 @@ def measure(name: str, way: Way, echo: Floats, near: Floats, *, trials: list[Tri
         alone, row.cpu = cancelled(echo, way.reference, make())
         mixed, _ = cancelled(echo + near, way.reference, make())
         if way.guard_db is not None:
-            alone, mixed = (guarded(v, way.reference, way.guard_db, way.run) for v in (alone, mixed))
+            alone, mixed = (guarded(v, way.reference, way.guard_db, way.run, way.hang_db) for v in (alone, mixed))
         settle = 15 * RATE  # the first 15 s left out of the echo measure: it settles
         if echo.any():
             row.echo_left_db = 10 * np.log10(np.mean(alone[settle:] ** 2) / np.mean(echo[settle:len(alone)] ** 2))
@@ -250,12 +251,14 @@ def measure(name: str, way: Way, echo: Floats, near: Floats, *, trials: list[Tri
 TAUGHT_ROWS = ("the words over silence (the recogniser's ceiling)", "half-duplex (today)",
                "WebRTC AEC3 (livekit), monitor reference", "SpeexDSP, linear, monitor reference, 15 dB guard",
                "SpeexDSP, linear, monitor reference, 20 dB guard",
-               "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row")
+               "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row",
+               "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row, 10 dB hang")
 # The third way: the person's takes taught also mixed into the program's own speech, at the level
 # of the echo the linear canceller leaves (-24 dB, its row above); heard through that canceller.
 OVER_ROWS = ("SpeexDSP, linear, monitor reference", "SpeexDSP, linear, monitor reference, 15 dB guard",
              "SpeexDSP, linear, monitor reference, 20 dB guard",
-             "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row")
+             "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row",
+             "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row, 10 dB hang")
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         "SpeexDSP, linear, monitor reference, 15 dB guard": Way(Speex, monitor, 15.0),
         "SpeexDSP, linear, monitor reference, 20 dB guard": Way(Speex, monitor, 20.0),
         "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row": Way(Speex, monitor, 20.0, 4),
+        "SpeexDSP, linear, monitor reference, 20 dB guard, 80 ms in a row, 10 dB hang":
+            Way(Speex, monitor, 20.0, 4, 10.0),
         "SpeexDSP, residual suppression, monitor reference": Way(lambda: Speex(suppress=True), monitor),
         "WebRTC AEC3 (livekit), monitor reference": Way(lambda: Aec3(40), monitor),
         "SpeexDSP heard where AEC3 hears a voice, monitor reference": Way(lambda: Gated(40), monitor),

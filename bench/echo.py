@@ -101,12 +101,12 @@ def cancelled(mic: Floats, played: Floats, canceller: Canceller) -> tuple[Floats
     return out, (time.process_time() - began) / (len(out) / RATE)
 
 
-def guarded(out: Floats, reference: Floats, guard_db: float, run: int = 1) -> Floats:
+def guarded(out: Floats, reference: Floats, guard_db: float, run: int = 1, hang_db: float = 0.0) -> Floats:
     """`out` through the guard crampvoice runs (listen/duplex.py's `Guard`), 20 ms at a time; `run`:
-    how many frames in a row must stand out."""
+    how many frames in a row must stand out; `hang_db`: how much less will do, once they have."""
     from crampvoice.listen.duplex import Guard
 
-    guard, n = Guard(guard_db, run=run), 2 * TEN_MS
+    guard, n = Guard(guard_db, run=run, hang_db=hang_db), 2 * TEN_MS
     o = np.clip(out, -32768, 32767).astype("<i2")
     r = np.clip(reference, -32768, 32767).astype("<i2")
     kept = [np.frombuffer(guard.process(o[i:i + n].tobytes(), r[i:i + n].tobytes()), "<i2")

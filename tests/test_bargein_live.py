@@ -103,9 +103,9 @@ def test_its_own_words_through_the_loopback_set_nothing_off(env: dict[str, str],
     finally:
         microphone.close()
     assert "Listening while it speaks too" in err, err
+    assert [e for e in seen if e["type"] == "command"] == [], (seen, err)
     assert sum(e["type"] == "say" for e in seen) > 5
     assert microphone.loud_between(0, float("inf")) > 10  # it heard itself, for seconds
-    assert [e for e in seen if e["type"] == "command"] == [], (seen, err)
     assert seen[-1]["type"] == "end" and seen[-1]["reason"] == "completed"
 
 
@@ -142,9 +142,10 @@ def command_within(arrived: queue.SimpleQueue[dict[str, object]], seen: list[dic
     return None
 
 
-def said_over_the_guide(env: dict[str, str], clip: Path, tries: int = 10) -> tuple[list[dict[str, object]], str]:
+def said_over_the_guide(env: dict[str, str], clip: Path, tries: int = 20) -> tuple[list[dict[str, object]], str]:
     """Plays `clip` into the microphone while the guide is being spoken, up to `tries` times until
-    a command is heard; the events to then, and standard error. The speech must stop at once."""
+    a command is heard; the events to then, and standard error. The speech must stop at once.
+    About a third of the tries are heard (docs/benchmarks.md): 20 misses in a row is a fault."""
     script = Path(env["XDG_CONFIG_HOME"]).parent / "talk.yaml"
     script.write_text(LONG_SAY)
     speaker = pa.Monitor(env)

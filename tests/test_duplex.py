@@ -48,11 +48,11 @@ def test_the_guard_hears_a_voice_that_stands_out_for_a_run_of_frames_not_a_blip_
     assert out[34:40] == frames[30:36]
 
 
-def test_a_word_once_heard_is_kept_to_its_end_while_it_stands_out_half_as_far() -> None:
+def test_with_a_hang_a_word_once_heard_is_kept_to_its_end_while_it_stands_out_half_as_far() -> None:
     """A word 30 dB over the echo left for 100 ms, then fading to 15 dB over it: heard to its end
     (the fading part alone, a blip of its own, is not)."""
     rng = np.random.default_rng(4)
-    guard = Guard(20.0, run=4)
+    guard = Guard(20.0, run=4, hang_db=10.0)
     played = [rng.standard_normal(FRAME) * 3000 for _ in range(680)]
     for p in played[:600]:  # long enough for the gain to settle from where it starts (0 dB)
         guard.process(pcm(p * 10 ** (-30 / 20)), pcm(p))

@@ -12,9 +12,9 @@ microphone hears, so that "stop" or "pause" said over a sentence is heard.
   canceller learnt, as it drifts.
 - A guard: a 20 ms frame of the canceller's output counts only when it is GUARD_DB louder than the
   echo expected to be left in it (the reference's loudest power over the last REACH_MS times the
-  canceller's running gain), and only among RUN_FRAMES such frames in a row (then, to a word's
-  end, HANG_DB less will do); any other frame is silenced, so that what the canceller leaves of
-  the program's own words never opens the voice-activity detector.
+  canceller's running gain), and only among RUN_FRAMES such frames in a row; any other frame is
+  silenced, so that what the canceller leaves of the program's own words never opens the
+  voice-activity detector.
 
 Where the library or the monitor cannot be had, `open_duplex` says why and listening stays
 half-duplex (mic.py).
@@ -41,8 +41,6 @@ GUARD_DB = 20.0  # bench/bargein.py: 15 and 20 dB took none of its own words off
 TAIL_MS = 200  # the echo path the canceller models: the room's delay and reverberation
 RELEARN = 0.01  # how fast the gain rises to what stands out (in dB, a hundredth a frame): a word over
                 # the echo raises it a few dB; an echo the canceller lost, for seconds, all the way
-HANG_DB = 10.0  # once a run stands out, frames that stand out this much less go on with it: a word's
-                # end, quieter than its start. bench/bargein.py: taught words caught 19 -> 36 of 72
 RUN_FRAMES = 4  # frames in a row that must stand out (80 ms): on sessions recorded live through the
                # virtual loopback, 3 let blips of its own through, 4 and 5 none; 4 heard more (docs/benchmarks.md)
 REACH_MS = 300  # how long after a sound on the monitor its echo may still be heard (80 ms late through the
@@ -97,14 +95,16 @@ class Guard:
     """Silences each frame not `guard_db` louder than the echo expected to be left in it, and any
     that is but not among `run` such frames in a row: where the canceller falls behind a moving
     echo, what it leaves of the program's own words stands out a frame or two at a time, while a
-    word said over them does for a tenth of a second and more, and is then heard while it stands
-    out HANG_DB less, to its quieter end. What it gives back is `run - 1` frames late: it looks
-    that far ahead."""
+    word said over them does for a tenth of a second and more. Once a run has stood out, frames
+    `hang_db` less go on with it, to a word's quieter end (measured, not on: live, its own words
+    got through, docs/benchmarks.md). What it gives back is `run - 1` frames late: it looks that
+    far ahead."""
 
     QUIET_REFERENCE = 1e3  # a reference quieter than this plays nothing worth the name
 
-    def __init__(self, guard_db: float = GUARD_DB, run: int = RUN_FRAMES) -> None:
+    def __init__(self, guard_db: float = GUARD_DB, run: int = RUN_FRAMES, hang_db: float = 0.0) -> None:
         self._over = 10 ** (guard_db / 10)
+        self._hang = 10 ** ((guard_db - hang_db) / 10)
         self.run = run
         self._waiting: deque[bytes] = deque()  # frames not given back yet
         self._streak = 0  # frames in a row that stood out, up to the one just taken
@@ -113,7 +113,7 @@ class Guard:
         self.gain = 1.0  # the canceller's output over its reference, learnt in single talk
 
     def process(self, out: bytes, played: bytes) -> bytes:
-        over = self._over if self._streak < self.run else self._over * 10 ** (-HANG_DB / 10)
+        over = self._over if self._streak < self.run else self._hang
         self._streak = self._streak + 1 if self._stands_out(out, played, over) else 0
         if self._streak >= self.run:
             self._open = self.run  # this frame and the ones of the run before it
