@@ -12,6 +12,7 @@ import queue
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from typing import IO
 
 import pytest
@@ -69,7 +70,24 @@ def until(arrived: queue.SimpleQueue[dict[str, object]], seen: list[dict[str, ob
             return
 
 
-def test_a_speaker_that_stops_mid_sentence_and_comes_back_is_said_once_then_speaks_again() -> None:
+def suspend(env: dict[str, str]) -> Callable[[], None]:
+    """The speaker stops taking sound (its sink suspended); what brings it back."""
+    subprocess.run(["pactl", "suspend-sink", "spk", "1"], env=env, check=True)
+    return lambda: subprocess.run(["pactl", "suspend-sink", "spk", "0"], env=env, check=True)
+
+
+def drop(env: dict[str, str]) -> Callable[[], None]:
+    """The sound server drops the program's stream, as it does a client it has lost: the stream
+    stops for good, and speech comes back only on one opened anew."""
+    inputs = subprocess.run(["pactl", "list", "short", "sink-inputs"], env=env, capture_output=True, text=True,
+                            check=True).stdout.split()
+    subprocess.run(["pacmd", "kill-sink-input", inputs[0]], env=env, check=True)
+    return lambda: None
+
+
+@pytest.mark.parametrize("lose", [suspend, drop])
+def test_a_speaker_that_stops_mid_sentence_and_comes_back_is_said_once_then_speaks_again(
+        lose: Callable[[dict[str, str]], Callable[[], None]]) -> None:
     needs_espeak()
     if not pa.available():
         pytest.skip("PulseAudio is not installed")
@@ -82,11 +100,11 @@ def test_a_speaker_that_stops_mid_sentence_and_comes_back_is_said_once_then_spea
             arrived = event_queue(proc.stdout)
             seen: list[dict[str, object]] = []
             recorder.first_loud_after(time.monotonic(), timeout_s=60)  # mid-sentence: the safety note
-            subprocess.run(["pactl", "suspend-sink", "spk", "1"], env=env, check=True)
+            restore = lose(env)
             until(arrived, seen, "stopped working")
             lost_at = len(seen)
             time.sleep(3.0)  # the session carries on in text meanwhile
-            subprocess.run(["pactl", "suspend-sink", "spk", "0"], env=env, check=True)
+            restore()
             resumed = time.monotonic()
             until(arrived, seen, "working again")
             back_at = len(seen)

@@ -83,6 +83,15 @@ class SoundDevicePlayer:
             others = []
         return list(dict.fromkeys([self.device, None, *others]))
 
+    def running(self) -> bool:
+        """Whether the stream still runs (its thread alive in PortAudio): on a frozen sound server
+        it does, waiting on the server, and takes samples again by itself once the server answers.
+        A stream the server dropped, or a device that is gone, has stopped."""
+        try:
+            return bool(self._stream.active)
+        except self._sd.PortAudioError:
+            return False
+
     def reopen(self, device: int | str | None) -> None:
         """Play through a new stream on `device` from now on, and close the old one.
 

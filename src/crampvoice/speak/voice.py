@@ -127,7 +127,8 @@ class VoiceSpeaker:
         self._text.close()
         for thread in self._threads:
             thread.join(timeout=1.0)
-        if any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
+        stuck = self.dead and self._player.running()  # its thread waits on a frozen server: closing it there crashes
+        if stuck or any(t is not None and t.is_alive() for t in (*self._threads, self._recovery)):
             self._player.abandon()  # a thread may be inside PortAudio on a frozen server
             self.abandoned = True
         else:
@@ -254,12 +255,18 @@ class VoiceSpeaker:
             self._recovery.start()
 
     def _recover(self) -> None:
-        """Until a device answers: watch this one, then reopen it, the default, each other output in turn."""
-        tries = self._player.candidates()
+        """Until a device answers: watch this one, and once its stream has stopped, reopen it, the
+        default, each other output in turn. A stream still running waits on a frozen sound server:
+        it goes on by itself when the server does, while opening another there waits 30 s for
+        nothing, and now and then crashed PortAudio (SIGSEGV), so it is left be."""
+        tries: list[int | str | None] = []
         attempt = 0
         while not self._answers():
             if self._closed.is_set():
                 return
+            if self._player.running():
+                continue
+            tries = tries or self._player.candidates()
             with contextlib.suppress(DeviceError):
                 self._player.reopen(tries[attempt % len(tries)])
             attempt += 1
