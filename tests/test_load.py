@@ -73,7 +73,10 @@ def until(arrived: queue.SimpleQueue[dict[str, object]], seen: list[dict[str, ob
 def suspend(env: dict[str, str]) -> Callable[[], None]:
     """The speaker stops taking sound (its sink suspended); what brings it back."""
     subprocess.run(["pactl", "suspend-sink", "spk", "1"], env=env, check=True)
-    return lambda: subprocess.run(["pactl", "suspend-sink", "spk", "0"], env=env, check=True)
+
+    def resume() -> None:
+        subprocess.run(["pactl", "suspend-sink", "spk", "0"], env=env, check=True)
+    return resume
 
 
 def drop(env: dict[str, str]) -> Callable[[], None]:
