@@ -34,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests import pulse  # noqa: E402
+from tests.test_bargein_live import every_sentence  # noqa: E402
+
 from crampvoice import library  # noqa: E402
 
 WAYS = {"half-duplex (the default)": [], "full duplex": ["--listen-while-speaking"]}
@@ -41,8 +44,6 @@ WAYS = {"half-duplex (the default)": [], "full duplex": ["--listen-while-speakin
 
 def session(script: Path, extra: list[str], folder: Path) -> tuple[list[str], float, float]:
     """Its own commands (what was heard), the share of a core, and seconds, for one session."""
-    from tests import pulse
-
     with pulse.pulse_server() as server:
         pulse.loop_back(server)
         env = {**server, "XDG_DATA_HOME": str(folder / "data"), "XDG_CONFIG_HOME": str(folder / "config")}
@@ -53,7 +54,7 @@ def session(script: Path, extra: list[str], folder: Path) -> tuple[list[str], fl
         took = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in done.stdout.splitlines()]
     if not events or events[-1].get("type") != "end":
         sys.exit(f"{script.name}: the session did not end ({done.stderr.strip()[-300:]})")
     return [f"{e['command']} ({e.get('heard', '')})" for e in events if e["type"] == "command"], cpu / took, took
@@ -63,9 +64,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="bundled scripts by name (calf, foot, ...)")
     args = parser.parse_args()
-    from tests import pulse
-    from tests.test_bargein_live import every_sentence
-
     if not pulse.available():
         sys.exit("PulseAudio is not installed: ./dev.sh bench installs it")
     names = [e.name for e in library.entries() if not args.only or e.name in args.only]
