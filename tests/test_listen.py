@@ -50,6 +50,19 @@ def test_an_utterance_starts_on_three_voiced_frames_of_five_with_its_lead_in_kep
     assert marks[1] == (23 + 10 + 12, Mark.END, 1)  # 250 ms quiet ends it
 
 
+def test_an_utterance_right_after_another_keeps_its_lead_in_from_the_quiet_that_ended_that_one() -> None:
+    """A word's unvoiced start ("s" of "stop") can fall in the quiet that ends what came before."""
+    points = endpointer()
+    pattern = "x" * 5 + "." * 13 + "xxx" + "x" * 5 + "." * 13
+    steps = [points.push(c.encode() * FRAME_BYTES) for c in pattern]
+    starts = [s.frames for s in steps if s is not None and s.mark is Mark.START]
+    assert len(starts) == 2
+    assert len(starts[1]) == 15  # 300 ms, as after a long silence
+    assert starts[1][:12] == (b"." * FRAME_BYTES,) * 12  # the first's quiet end, then the new word's onset
+    # the quiet end alone starts nothing: nothing more than two utterances
+    assert push(endpointer(), "x" * 5 + "." * 40) == [(2, Mark.START, 3), (17, Mark.END, 1)]
+
+
 def test_faint_voice_starts_an_utterance_but_does_not_hold_it_open() -> None:
     """webrtcvad's hangover after a word, at the room's floor, is no voice: the end comes as soon
     as it would have in quiet."""

@@ -1,7 +1,10 @@
 """Where utterances start and end, 20 ms at a time.
 
 A start is a few voiced frames close together (webrtcvad decides each frame); what came just
-before is kept, so the first consonant is not lost. An end is a short run of frames with no
+before is kept, so the first consonant is not lost, even where it fell in the quiet that ended
+the utterance before: webrtcvad hears no voice in an unvoiced start ("s" of "stop"), and a
+noise just before such a word ended there, with the "s" in it (Moonshine heard "Sub"; with the
+lead-in kept, "Stop": bench general). An end is a short run of frames with no
 voice in them: shorter than SpeechRecognition's 0.8 s, since commands are one to three words
 and the person is waiting. Speech that goes on too long is a sentence, not a command, and is
 dropped.
@@ -91,6 +94,9 @@ class Endpointer:
         self._recent: collections.deque[tuple[bytes, bool]] = collections.deque(
             maxlen=max(timing.preroll_ms // FRAME_MS, timing.start_window))
         self._in_utterance = False
+        # An utterance's last frames, its quiet end: the preroll of one that starts right after it,
+        # where webrtcvad did not hear a word's unvoiced start ("s" of "stop") as voice.
+        self._tail: collections.deque[bytes] = collections.deque(maxlen=timing.preroll_ms // FRAME_MS)
         self._skipping = False  # after a too-long stretch, until it is quiet again
         self._quiet_frames = 0
         self._frames = 0
@@ -115,11 +121,15 @@ class Endpointer:
             self._in_utterance, self._quiet_frames, self._frames = True, 0, len(self._recent)
             frames = tuple(f for f, _ in self._recent)
             self._recent.clear()
+            self._tail.clear()
             return Step(Mark.START, frames)
         self._frames += 1
+        self._tail.append(frame)
         self._quiet_frames = 0 if voice is Voice.SPEECH else self._quiet_frames + 1
         if self._quiet_frames * FRAME_MS >= t.end_ms:
             self._in_utterance = False
+            self._recent.extend((f, False) for f in self._tail)
+            self._tail.clear()
             return Step(Mark.END, (frame,))
         if self._frames * FRAME_MS > t.longest_ms + t.preroll_ms:
             self._in_utterance, self._skipping = False, True
@@ -129,6 +139,7 @@ class Endpointer:
     def reset(self) -> None:
         """Forget everything: an utterance under way is dropped (the program began to speak)."""
         self._recent.clear()
+        self._tail.clear()
         self._in_utterance = self._skipping = False
 
 
