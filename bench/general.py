@@ -38,6 +38,12 @@ On 2026-12-07 (two cores shared with other jobs, load average 4 to 5 through spe
 Start-up: shared() returned in 44 ms; import, load and warm-up 0.48 s; 24 MB resident before,
 451 MB loaded, 624 MB after 20 two-second transcriptions (peak 624 MB).
 
+The same afternoon on an idle machine, the wired row before and after three changes (the lead-in
+kept for an utterance right after another, "go" decided after 300 ms of quiet, the second try on
+the voice alone begun in the quiet): speech-dev 89.4 % to 90.6 % (77/85), none taken, p95 451 to
+315 ms; personal-dev 74.3 % to 73.3 % (154/210), none taken, p95 500 to 380 ms
+(docs/listening.md, Measured).
+
 On 2026-12-06, before homophones and early decisions: Moonshine 89.4 % and 72.4 % (152/210),
 none taken, p50 393 / p95 677 and 421 / 708 ms; asking today's where Moonshine made out nothing
 heard no more. The same day, cut at the room's floor as the person's voice is: 85.9 % (73/85)

@@ -12,13 +12,20 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from crampvoice.audio import Audio, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.core.transcript import command_in
 from crampvoice.listen.files import read_audio
-from crampvoice.listen.moonshine import GeneralRecognizer, MoonshineModel, MoonshineRecognizer
+from crampvoice.listen.moonshine import (
+    GOES_ON_QUIET_MS,
+    QUIET_MS,
+    GeneralRecognizer,
+    MoonshineModel,
+    MoonshineRecognizer,
+)
 from crampvoice.listen.personal import spoken_span
 from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.sphinx import sounds_like
@@ -109,7 +116,7 @@ def test_with_every_phrase_heard_in_the_persons_voice_moonshine_transcribes_noth
 
 
 class _Hears(MoonshineModel):
-    """A loaded model that writes down the same words for anything, at once."""
+    """A loaded model that writes down the same words, at once, for anything as loud as a word."""
 
     def __init__(self, said: str) -> None:
         super().__init__()
@@ -119,31 +126,44 @@ class _Hears(MoonshineModel):
     def usable(self) -> bool:
         return True
 
-    def later(self, samples: object) -> Future[str]:
+    def later(self, samples: npt.NDArray[np.int16]) -> Future[str]:
         done: Future[str] = Future()
-        done.set_result(self.said)
+        done.set_result(self.transcribe(samples))
         return done
 
-    def transcribe(self, samples: object) -> str:
-        return self.said
+    def transcribe(self, samples: npt.NDArray[np.int16]) -> str:
+        return self.said if np.abs(samples.astype(np.int32)).max() > 4000 else ""
 
 
-def _decided_at_ms(said: str) -> tuple[Command | None, int]:
+class _HearsTheVoiceAlone(_Hears):
+    """As `_Hears`, but makes out nothing of the word with the quiet around it (as Moonshine does
+    for some short words said alone): only of the voice cut out of it (`spoken_span`)."""
+
+    def transcribe(self, samples: npt.NDArray[np.int16]) -> str:
+        return super().transcribe(samples) if len(samples) < 0.9 * 16000 else ""
+
+
+def _decided_at_ms(said: str, hears: type[_Hears] = _Hears) -> tuple[Command | None, int]:
     """Where a word said over a quiet room is decided, when the model writes down `said`."""
     room = np.random.default_rng(0).normal(0, 3, 16000 * 2)
     word = np.sin(np.arange(8000) * 2 * np.pi * 220 / 16000) * 8000 * np.hanning(8000)
     audio = Audio(np.concatenate([room[:16000], word + room[:8000], room[16000:]]).astype("<i2").tobytes(), 16000)
-    decision = recognize(audio, GeneralRecognizer(MoonshineRecognizer(Vocabulary(), _Hears(said)), Fixed(
+    decision = recognize(audio, GeneralRecognizer(MoonshineRecognizer(Vocabulary(), hears(said)), Fixed(
         Heard(None, "", 0.0))))
     assert decision is not None
     return decision.heard.command, decision.decided_ms
 
 
-def test_a_command_is_decided_in_the_quiet_once_sure_unless_it_may_go_on_into_another() -> None:
-    stop, stop_ms = _decided_at_ms("Stop.")
-    go, go_ms = _decided_at_ms("Go.")  # "go" may be "go back": its end is waited for
-    assert (stop, go) == (Command.STOP, Command.NEXT)
-    assert stop_ms < go_ms - 100, (stop_ms, go_ms)  # after 100 ms of quiet, not the 250 that end an utterance
+def test_a_command_is_decided_in_the_quiet_once_sure_and_one_that_may_go_on_into_another_later() -> None:
+    stop, stop_ms = _decided_at_ms("Stop.")  # after QUIET_MS of quiet, not the 250 ms that end an utterance
+    go, go_ms = _decided_at_ms("Go.")  # "go" may be "go back": after GOES_ON_QUIET_MS of quiet
+    nothing, end_ms = _decided_at_ms("Go to.")  # no command: the utterance's end
+    assert (stop, go, nothing) == (Command.STOP, Command.NEXT, None)
+    assert go_ms - stop_ms == GOES_ON_QUIET_MS - QUIET_MS, (stop_ms, go_ms)
+    assert go_ms < end_ms, (go_ms, end_ms)
+    # where the guess made out nothing, the voice alone is heard at once, not at the end
+    alone, alone_ms = _decided_at_ms("Stop.", _HearsTheVoiceAlone)
+    assert alone is Command.STOP and alone_ms < stop_ms + 100 < end_ms, (alone_ms, stop_ms, end_ms)
 
 
 def rows() -> list[dict[str, str]]:
