@@ -50,15 +50,21 @@ def test_an_utterance_starts_on_three_voiced_frames_of_five_with_its_lead_in_kep
     assert marks[1] == (23 + 10 + 12, Mark.END, 1)  # 250 ms quiet ends it
 
 
+def _starts(points: Endpointer, pattern: str) -> list[tuple[bytes, ...]]:
+    steps = [points.push(c.encode() * FRAME_BYTES) for c in pattern]
+    return [s.frames for s in steps if s is not None and s.mark is Mark.START]
+
+
 def test_an_utterance_right_after_another_keeps_its_lead_in_from_the_quiet_that_ended_that_one() -> None:
     """A word's unvoiced start ("s" of "stop") can fall in the quiet that ends what came before."""
-    points = endpointer()
     pattern = "x" * 5 + "." * 13 + "xxx" + "x" * 5 + "." * 13
-    steps = [points.push(c.encode() * FRAME_BYTES) for c in pattern]
-    starts = [s.frames for s in steps if s is not None and s.mark is Mark.START]
+    starts = _starts(endpointer(), pattern)
     assert len(starts) == 2
     assert len(starts[1]) == 15  # 300 ms, as after a long silence
     assert starts[1][:12] == (b"." * FRAME_BYTES,) * 12  # the first's quiet end, then the new word's onset
+    # not where the detector follows the room (the person's voice): only what came after the end
+    apart = Endpointer(lambda frame: FRAMES[frame[:1].decode()], lead_in_from_last=False)
+    assert [len(s) for s in _starts(apart, pattern)] == [3, 3]
     # the quiet end alone starts nothing: nothing more than two utterances
     assert push(endpointer(), "x" * 5 + "." * 40) == [(2, Mark.START, 3), (17, Mark.END, 1)]
 

@@ -22,7 +22,8 @@ class Listener:
         """`endpointer`: by default the one the recogniser asks for (its detector following the
         room or not, `Recognizer.follows_room`)."""
         self.recognizer = recognizer
-        self.endpointer = endpointer or Endpointer(webrtc_vad(follows_room=recognizer.follows_room))
+        follows = recognizer.follows_room
+        self.endpointer = endpointer or Endpointer(webrtc_vad(follows_room=follows), lead_in_from_last=not follows)
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
         self._early = recognizer if isinstance(recognizer, DecidesEarly) else None

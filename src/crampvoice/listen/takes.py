@@ -193,7 +193,8 @@ def spoken_part(audio: Audio) -> Audio | None:
 def take_endpointer() -> Endpointer:
     """Where a take starts and ends: as the person's voice is heard, its detector too, but a take
     may be a phrase longer than a command."""
-    return Endpointer(webrtc_vad(follows_room=PersonalRecognizer.follows_room), TAKE_TIMING)
+    follows = PersonalRecognizer.follows_room
+    return Endpointer(webrtc_vad(follows_room=follows), TAKE_TIMING, lead_in_from_last=not follows)
 
 
 def remove(word: str, root: Path | None = None) -> list[Path]:
