@@ -6,8 +6,8 @@ the utterance before: webrtcvad hears no voice in an unvoiced start ("s" of "sto
 noise just before such a word ended there, with the "s" in it (Moonshine heard "Sub"; with the
 lead-in kept, "Stop": bench general); not where the detector follows the room (below). An
 end is a short run of frames with no voice in them: shorter than SpeechRecognition's 0.8 s,
-since commands are one to three words and the person is waiting. Speech that goes on too long is a sentence, not a command, and is
-dropped.
+since commands are one to three words and the person is waiting. Speech that goes on too long
+is a sentence, not a command, and is dropped.
 
 Where the person's own voice is heard (their takes, and `run` once they have taught it), the
 detector follows the room (`Room`), in two ways:
