@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
-from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, webrtc_vad
+from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, endpointer_for
 from .recognizer import DecidesEarly, Heard, Recognizer
 
 
@@ -22,8 +22,7 @@ class Listener:
         """`endpointer`: by default the one the recogniser asks for (its detector following the
         room or not, `Recognizer.follows_room`)."""
         self.recognizer = recognizer
-        follows = recognizer.follows_room
-        self.endpointer = endpointer or Endpointer(webrtc_vad(follows_room=follows), lead_in_from_last=not follows)
+        self.endpointer = endpointer or endpointer_for(recognizer.follows_room)
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
         self._early = recognizer if isinstance(recognizer, DecidesEarly) else None

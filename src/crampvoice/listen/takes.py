@@ -26,7 +26,7 @@ from ..core.phrases import count
 from ..core.printable import printable
 from ..settings import data_dir, person_dir
 from ..smallfile import private_folder
-from .endpoint import Endpointer, Timing, webrtc_vad
+from .endpoint import Endpointer, Timing, endpointer_for
 from .personal import PersonalRecognizer
 from .stream import longest_utterance
 
@@ -193,8 +193,7 @@ def spoken_part(audio: Audio) -> Audio | None:
 def take_endpointer() -> Endpointer:
     """Where a take starts and ends: as the person's voice is heard, its detector too, but a take
     may be a phrase longer than a command."""
-    follows = PersonalRecognizer.follows_room
-    return Endpointer(webrtc_vad(follows_room=follows), TAKE_TIMING, lead_in_from_last=not follows)
+    return endpointer_for(PersonalRecognizer.follows_room, TAKE_TIMING)
 
 
 def remove(word: str, root: Path | None = None) -> list[Path]:
