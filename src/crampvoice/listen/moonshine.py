@@ -186,7 +186,7 @@ class MoonshineRecognizer:
         self._guess: Future[str] | None = None
         self._guessed = False  # one guess an utterance: in talk, every pause would start another
         self._guess_heard: Heard | None = None  # what the guess means, once it is transcribed
-        self._guess_retried = False  # the guess made out nothing, and is now the voice alone's
+        self._guess_retried = False  # the guess made out nothing, and is now the voice alone's (spoken_span)
         self._guess_samples = np.zeros(0, np.int16)  # what the guess was made of, before its padding
         said = vocabulary.command_for
         phrases = [p for ps in vocabulary.phrases.values() for p in ps]
@@ -251,8 +251,7 @@ class MoonshineRecognizer:
             return Heard(None, "", 0.0)
         started = time.perf_counter()
         said = self._guess.result() if self._guess is not None else self.model.transcribe(samples)
-        if not words_of(said) and not (self._guess is not None and self._guess_retried):
-            # nothing made out: once more, the voice alone (personal.spoken_span)
+        if not words_of(said) and not self._guess_retried:  # nothing made out: once more, the voice alone
             said = self.model.transcribe(spoken_span(samples))
         self.last_transcript, self.last_wait_s = said, time.perf_counter() - started
         return self.heard(self.last_transcript)
