@@ -86,7 +86,8 @@ class Monitor:
         self._arrived = threading.Condition()
         self._proc = subprocess.Popen(["parec", f"--device={device}", "--rate=16000", "--channels=1",
                                        "--format=s16le", "--latency-msec=5"], env=env, stdout=subprocess.PIPE)
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self._proc.stdout is not None
@@ -131,5 +132,6 @@ class Monitor:
     def close(self) -> None:
         self._proc.terminate()
         self._proc.wait()
+        self._reader.join(timeout=30)  # to the end of what was recorded: the pipe closed under a read fails it
         if self._proc.stdout is not None:
             self._proc.stdout.close()

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from crampvoice.listen.mic import MicrophoneSource
 from crampvoice.listen.recognizer import Heard
 
 from . import pulse as pa
+from .child import killed_on_failure
 from .fixed import Fixed
 from .test_listen_live import FULL_OF_COMMANDS, drain, event_queue, until
 
@@ -68,9 +70,10 @@ def every_sentence(script_name: str) -> str:
     return f"crampvoice: 1\ntitle: Every sentence of {script_name}\nsafety: [Get help if it lasts.]\nsteps:\n{steps}"
 
 
-def run(env: dict[str, str], script: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-", *extra], env=env, text=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def run(env: dict[str, str], script: Path, *extra: str) -> AbstractContextManager[subprocess.Popen[str]]:
+    return killed_on_failure(subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-", *extra], env=env,
+                                              text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE))
 
 
 def test_doctor_says_full_duplex_is_on(env: dict[str, str]) -> None:
@@ -120,14 +123,6 @@ steps:
 """ + "".join(f"  - say: {' '.join([GUIDE] * 4)}\n" for _ in range(5))
 
 
-def speaking(speaker: pa.Monitor, timeout_s: float = 60.0) -> None:
-    """Returns once the speaker has been loud for most of the last half second."""
-    deadline = time.monotonic() + timeout_s
-    while speaker.loud_between(time.monotonic() - 0.5, time.monotonic()) < 0.3:
-        assert time.monotonic() < deadline, "the guide did not speak"
-        time.sleep(0.02)
-
-
 def command_within(arrived: queue.SimpleQueue[dict[str, object]], seen: list[dict[str, object]],
                    seconds: float) -> float | None:
     """Events for `seconds` into `seen`; when a command's arrived, if one did (the wait ends there)."""
@@ -142,10 +137,35 @@ def command_within(arrived: queue.SimpleQueue[dict[str, object]], seen: list[dic
     return None
 
 
-def said_over_the_guide(env: dict[str, str], clip: Path, tries: int = 20) -> tuple[list[dict[str, object]], str]:
-    """Plays `clip` into the microphone while the guide is being spoken, up to `tries` times until
-    a command is heard; the events to then, and standard error. The speech must stop at once.
-    About a third of the tries are heard (docs/benchmarks.md): 20 misses in a row is a fault."""
+def speaking(speaker: pa.Monitor, arrived: queue.SimpleQueue[dict[str, object]], seen: list[dict[str, object]],
+             timeout_s: float = 60.0) -> float | None:
+    """Returns once the speaker has been loud for most of the last half second; or when a command
+    arrives meanwhile, if one does: decided late, on a busy machine, and so not speaking."""
+    deadline = time.monotonic() + timeout_s
+    while speaker.loud_between(time.monotonic() - 0.5, time.monotonic()) < 0.3:
+        assert time.monotonic() < deadline, ("the guide did not speak", seen)
+        if (heard_at := command_within(arrived, seen, 0.02)) is not None:
+            return heard_at
+    return None
+
+
+def said_over_the_guide(env: dict[str, str], clip: Path, tries: int = 10,
+                        sessions: int = 3) -> tuple[list[dict[str, object]], str]:
+    """Plays `clip` into the microphone while the guide is being spoken, up to `tries` times a
+    session until a command is heard, in up to `sessions` sessions; the events of the session that
+    heard one (else the last), and its standard error. The speech must stop at once.
+
+    About a third of the tries are heard (docs/benchmarks.md), but not alike in every session: on
+    a busy machine a session's canceller may leave so much echo that none of twenty is, where the
+    next session hears one at the first or second try. Three sessions missing ten each is a fault."""
+    for _ in range(sessions):
+        seen, err = said_in_one_session(env, clip, tries)
+        if any(e["type"] == "command" for e in seen):
+            break
+    return seen, err
+
+
+def said_in_one_session(env: dict[str, str], clip: Path, tries: int) -> tuple[list[dict[str, object]], str]:
     script = Path(env["XDG_CONFIG_HOME"]).parent / "talk.yaml"
     script.write_text(LONG_SAY)
     speaker = pa.Monitor(env)
@@ -156,7 +176,8 @@ def said_over_the_guide(env: dict[str, str], clip: Path, tries: int = 20) -> tup
             seen = [until(arrived, "step")]
             heard_at = None
             for _ in range(tries):
-                speaking(speaker)
+                if (heard_at := speaking(speaker, arrived, seen)) is not None:
+                    break
                 subprocess.run(["paplay", "--device=micfeed", f"--volume={LOUDER}", str(clip)], env=env, check=True,
                                timeout=30)
                 heard_at = command_within(arrived, seen, 2.0)

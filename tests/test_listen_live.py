@@ -10,12 +10,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from . import pulse as pa
+from .child import killed_on_failure
 
 pytestmark = pytest.mark.slow
 
@@ -69,9 +71,10 @@ def play_into_microphone(env: dict[str, str], wav: Path) -> None:
     subprocess.run(["paplay", "--device=micfeed", str(wav)], env=env, check=True, timeout=30)
 
 
-def session(env: dict[str, str], script: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-"], env=env, text=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def session(env: dict[str, str], script: Path) -> AbstractContextManager[subprocess.Popen[str]]:
+    return killed_on_failure(subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-"], env=env, text=True,
+                                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE))
 
 
 def said_during_a_hold(env: dict[str, str], script: Path, clips: list[Path]) -> tuple[list[dict[str, object]], str]:

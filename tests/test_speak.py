@@ -21,6 +21,7 @@ from crampvoice.core.events import Say
 from crampvoice.core.timeline import simulate
 
 from . import pulse as pa
+from .child import killed_on_failure
 
 pytestmark = pytest.mark.slow
 SHORT = Path(__file__).parent / "data" / "short.yaml"
@@ -202,7 +203,7 @@ def test_a_live_session_speaks_on_the_virtual_speaker_for_as_long_as_its_speech(
     rendered = render(tmp_path, str(SHORT))
     speech_s = sum(loud_frames(rendered)) * FRAME_S
     started = time.monotonic()
-    with start_session(pulse) as proc:
+    with killed_on_failure(start_session(pulse)) as proc:
         out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
     assert "Speech is off" not in out and "stopped working" not in out
@@ -260,7 +261,7 @@ def test_a_hung_sound_server_turns_speech_into_text_said_once() -> None:
         pytest.skip("PulseAudio is not installed")
     with pa.pulse_server() as env:
         pid = int(env["CRAMPVOICE_TEST_PULSE_PID"])
-        with start_session(env) as proc:
+        with killed_on_failure(start_session(env)) as proc:
             assert proc.stdout is not None
             assert proc.stdout.readline().strip() == "Quick test."
             os.kill(pid, signal.SIGSTOP)  # the server freezes: every audio call now hangs
