@@ -8,6 +8,7 @@
 #   ./dev.sh bench personal  the personal recogniser on real people, beside the ways without it
 #   ./dev.sh bench hour      false accepts an hour of talk and noise, personal model on
 #   ./dev.sh bench standby   false starts an hour and start phrases caught in noise (standby)
+#   ./dev.sh bench gate      the phrase gate alone in noise, and against its takes in the room's noise
 #   ./dev.sh bench live      CPU while listening live, in silence and with talk, each way of hearing
 #   ./dev.sh bench embed     the speech embedding's CPU per utterance, on XNNPACK and on plain kernels
 #   ./dev.sh bench decide    how soon a command is acted on after speech ends, beside the stock way
@@ -130,7 +131,7 @@ case "$task" in
     ensure_venv dev
     case "${1:-}" in
       load) exec "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;  # it sets the priorities it measures
-      listen|tune|personal|hour|standby|diary|verify|live|embed|decide|general|bargein|loopback|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
+      listen|tune|personal|hour|standby|gate|diary|verify|live|embed|decide|general|bargein|loopback|interrupt) exec nice "$VENV/bin/python" "bench/$1.py" "${@:2}" ;;
       *) exec "$VENV/bin/python" bench/run.py "$@" ;;
     esac
     ;;
@@ -152,7 +153,7 @@ case "$task" in
     lint
     ;;
   *)
-    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|diary|verify|live|embed|decide|general|bargein|loopback|interrupt|load] | bank | verifier | lint"
+    say "usage: ./dev.sh run [SCRIPT] [--text ...] | test [PYTEST ARGS] | bench [listen|tune|personal|hour|standby|gate|diary|verify|live|embed|decide|general|bargein|loopback|interrupt|load] | bank | verifier | lint"
     exit 2
     ;;
 esac

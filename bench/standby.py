@@ -14,16 +14,20 @@ the two words the other way round, and each word alone), other people's talk and
 one of its noises at 10 dB), shuffled, one to three seconds of quiet between pieces. Every start
 taken in it is a false start, counted by the piece it followed. Then the person's other takes of
 the phrase (two words joined as the takes were, twenty pairs), alone and with a speech-dev noise
-over them at 20, 10 and 5 dB: the share taken as a start.
+going on from 1.5 s before them to 1 s after (a room's noise, which standby hears before the
+phrase: the gate weighs the phrase against its takes in it) at 20, 10 and 5 dB: the share taken
+as a start.
 
 Rows, on the same streams. The person's model and the start rule propose (standby's
-`WakeRecognizer` with no second check), and every utterance they propose is put to both second
-checks, the phrase gate (over the whole phrase) and Moonshine's transcript of the whole utterance
-(listen/wake.py `TranscriptCheck`: it must name the proposed phrase), so that these rows are
-decided on the very same proposals: standby as it now decides (the gate, or else Moonshine),
-standby until now (the gate alone), Moonshine alone, the gate and Moonshine both, and no second
-check. Moonshine is asked about proposals only, as standby asks it; its time is reported, on
-all of them and on those the gate turned away (the only ones standby waits for it on). Then a
+`WakeRecognizer` with no second check), and every utterance they propose is put to every second
+check: the phrase gate (over the whole phrase) as standby runs it, weighing the phrase also
+against its takes in the noise the room had before it; the gate with the takes as learnt only;
+and Moonshine's transcript of the whole utterance (listen/wake.py `TranscriptCheck`: it must
+name the proposed phrase); so that these rows are decided on the very same proposals: standby as
+it now decides (the gate in the room, or else Moonshine), standby until now (the gate as learnt,
+or else Moonshine), each gate alone, Moonshine alone, and no second check. Moonshine is asked
+about proposals only, as standby asks it; its time is reported, on all of them and on those the
+gate turned away (the only ones standby waits for it on). Then a
 session's rule (the model alone, as a command is heard) and out of the box (pocketsphinx checked
 by the verifier listening for the default phrases, as standby hears before Moonshine has loaded
 or where it is not installed), each heard on its own; catches out of the box cannot be measured
@@ -55,7 +59,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from hour import Span, accepts, poisson_upper, stream  # noqa: E402
-from personal import DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
+from personal import ALONG_S, DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
@@ -65,22 +69,26 @@ from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
 from crampvoice.listen.moonshine import MoonshineModel, import_error  # noqa: E402
 from crampvoice.listen.personal import spoken_span  # noqa: E402
-from crampvoice.listen.phrasegate import PhraseGate  # noqa: E402
+from crampvoice.listen.phrasegate import PhraseGate, start_gate  # noqa: E402
 from crampvoice.listen.recognizer import Heard, Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet, recognize  # noqa: E402
 from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
-from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer  # noqa: E402
+from crampvoice.listen.wake import RoomSound, TranscriptCheck, WakeRecognizer  # noqa: E402
 
 RATE_HZ = 16000
 SOURCES = ("own talk", "hard negatives", "other people's talk", "television-like", "noise")
 SNRS = (None, 20, 10, 5)
-# The rows the model and the start rule propose for, by what must agree: (the phrase gate, Moonshine) -> taken.
-CHECKED: dict[str, Callable[[bool, bool], bool]] = {
-    "standby: model, start rule, the gate or else Moonshine": lambda gate, moonshine: gate or moonshine,
-    "standby until now (model, start rule, phrase gate)": lambda gate, moonshine: gate,
-    "model, start rule, Moonshine confirms": lambda gate, moonshine: moonshine,
-    "model, start rule, gate and Moonshine": lambda gate, moonshine: gate and moonshine,
-    "model and start rule, no second check": lambda gate, moonshine: True,
+# The rows the model and the start rule propose for, by what must agree: (the phrase gate with the room's
+# noise, the gate with the takes as learnt only, Moonshine) -> taken.
+CHECKED: dict[str, Callable[[bool, bool, bool], bool]] = {
+    "standby: model, start rule, the gate (takes also in the room's noise) or else Moonshine":
+        lambda in_room, as_learnt, moonshine: in_room or moonshine,
+    "standby until now: the gate (takes as learnt) or else Moonshine":
+        lambda in_room, as_learnt, moonshine: as_learnt or moonshine,
+    "model, start rule, the gate in the room's noise alone": lambda in_room, as_learnt, moonshine: in_room,
+    "model, start rule, the gate as learnt alone": lambda in_room, as_learnt, moonshine: as_learnt,
+    "model, start rule, Moonshine confirms": lambda in_room, as_learnt, moonshine: moonshine,
+    "model and start rule, no second check": lambda in_room, as_learnt, moonshine: True,
 }
 SESSION, OUT_OF_THE_BOX = "a session's rule (model alone)", "out of the box (general recogniser)"
 LIVE = next(iter(CHECKED))  # the row standby decides by: bench/live_standby.py runs standby itself
@@ -116,8 +124,9 @@ class Proposals:
     def __init__(self, proposer: WakeRecognizer, gate: PhraseGate, check: TranscriptCheck) -> None:
         self.proposer, self.gate, self.check = proposer, gate, check
         self.follows_room = proposer.follows_room
+        self.room_sound = RoomSound()
         self._utterance = bytearray()
-        self.verdicts: tuple[bool, bool] | None = None  # the last utterance's: None when not proposed
+        self.verdicts: tuple[bool, bool, bool] | None = None  # the last utterance's: None when not proposed
         self.times: list[float] = []  # each Moonshine check's, s
 
     def expect(self, commands: object) -> None:
@@ -132,19 +141,24 @@ class Proposals:
         self.proposer.feed(pcm)
         self._utterance += pcm
 
+    def room(self, frame: bytes) -> None:
+        self.room_sound.hear(frame)
+
     def end(self) -> Heard:
         heard = self.proposer.end()
         self.verdicts = None
         if heard.command is Command.START:
             samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-            self.verdicts = (self.gate.passes(heard.text, samples)[0], self.check.passes(heard.text, samples))
+            room = self.room_sound.before_utterance()
+            self.verdicts = (self.gate.passes(heard.text, samples, room)[0], self.gate.passes(heard.text, samples)[0],
+                             self.check.passes(heard.text, samples))
             self.times.append(self.check.last_s)
         return heard
 
 
-def proposals(probe: Proposals, audio: Audio) -> Iterator[tuple[int, tuple[bool, bool]]]:
+def proposals(probe: Proposals, audio: Audio) -> Iterator[tuple[int, tuple[bool, bool, bool]]]:
     """Each utterance of `audio` the model and the start rule proposed, heard as the microphone
-    hears it: when it was decided (ms) and the two checks' verdicts."""
+    hears it: when it was decided (ms) and the checks' verdicts."""
     listener = Listener(probe)
     for frame in frames_ending_quiet(audio):
         if listener.push(frame) is not None and probe.verdicts is not None:
@@ -201,11 +215,12 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
             if take is not None:
                 takes.add(take, Command.START, phrase, Path(folder))
         built = build_from_takes(Path(folder), embedder)
-    assert built.model is not None
+        gate = start_gate(built.model, Path(folder), embedder)
+    assert built.model is not None and gate is not None
     vocabulary = Vocabulary({Command.START: (*muscle_phrases(), phrase)})
     personal = personal_recognizer(built.model, embedder)
     probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
-                      PhraseGate(built.model, embedder), TranscriptCheck(vocabulary.phrases[Command.START], model))
+                      gate, TranscriptCheck(vocabulary.phrases[Command.START], model))
     recognizers: dict[str, Recognizer] = {
         SESSION: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
         OUT_OF_THE_BOX: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
@@ -227,8 +242,8 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         tally.heard.append(f"{speaker}\t{seed}\t{phrase}\t{source}\t{verdicts}\t{probe.check.last_transcript!r}")
         for row, rule in CHECKED.items():
             tally.false[row][source] += rule(*verdicts)
-    noisy_positives = {snr: [p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng)
-                             for p in positives] for snr in SNRS}
+    noisy_positives = {snr: [p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng,
+                                                         ALONG_S) for p in positives] for snr in SNRS}
     for snr, heard in noisy_positives.items():
         for p in heard:
             said = list(proposals(probe, p))

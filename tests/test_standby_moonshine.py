@@ -47,9 +47,10 @@ def test_figures_are_read_as_numbers_too_and_words_that_sound_alike_as_the_phras
 class FakeGate:
     def __init__(self, passes: bool) -> None:
         self.answer, self.asked = passes, 0
+        self.room: Samples | None = None
 
-    def passes(self, phrase: str, samples: Samples) -> tuple[bool, float]:
-        self.asked += 1
+    def passes(self, phrase: str, samples: Samples, room: Samples | None = None) -> tuple[bool, float]:
+        self.asked, self.room = self.asked + 1, room
         return self.answer, 0.5 if self.answer else 2.0
 
 
@@ -79,6 +80,21 @@ def test_the_gate_decides_first_and_moonshine_is_asked_only_about_what_it_turned
     assert ear(FakeGate(False), None).command is None  # not installed
 
 
+def test_the_gate_hears_the_room_before_the_phrase_without_the_phrase_or_its_lead_in() -> None:
+    from crampvoice.listen.endpoint import FRAME_BYTES, Endpointer, Voice
+    from crampvoice.listen.stream import Listener
+
+    gate = FakeGate(True)
+    wake = WakeRecognizer(Fixed(Heard(Command.START, "four seven", 0.95)), START, gate=gate)  # type: ignore[arg-type]
+    listener = Listener(wake, Endpointer(lambda frame: Voice.SPEECH if frame[:2] == b"xx" else Voice.NONE))
+    room = [i.to_bytes(2, "little") * (FRAME_BYTES // 2) for i in range(100)]  # 2 s, each frame its own
+    decisions = [d for f in [*room, *[b"xx" * (FRAME_BYTES // 2)] * 10, *[b"\0\0" * (FRAME_BYTES // 2)] * 13]
+                 if (d := listener.push(f)) is not None]
+    assert [d.heard.command for d in decisions] == [Command.START]
+    # 1.5 s of it, up to where the lead-in (300 ms, the 15 frames before the word's third voiced one) began
+    assert gate.room is not None and gate.room.tobytes() == b"".join(room[12:87])
+
+
 # -- the real model, a real person ----------------------------------------------------
 
 
@@ -105,7 +121,7 @@ def ears(model: MoonshineModel, tmp_path_factory: pytest.TempPathFactory) -> Ite
     from crampvoice.listen import takes
     from crampvoice.listen.embedding import Embedder
     from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer
-    from crampvoice.listen.phrasegate import PhraseGate
+    from crampvoice.listen.phrasegate import start_gate
 
     folder = tmp_path_factory.mktemp("voice")
     for i in range(3):
@@ -117,7 +133,8 @@ def ears(model: MoonshineModel, tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert built.model is not None
     vocabulary = Vocabulary({Command.START: (*muscle_phrases(), "four seven")})
     personal = personal_recognizer(built.model, embedder)
-    gate = PhraseGate(built.model, embedder)
+    gate = start_gate(built.model, folder, embedder)  # as standby has it: the takes' sound read from the folder
+    assert gate is not None
     check = TranscriptCheck(vocabulary.phrases[Command.START], model)
     yield {"gate": WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, gate=gate),
            "gate or moonshine": WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, gate=gate,
@@ -142,6 +159,32 @@ def test_a_taught_phrase_in_noise_the_gate_turned_away_is_taken_when_moonshine_w
     assert ear.check is not None
     assert started(phrase, ear), ear.check.last_transcript
     assert ear.confirmed_by == "transcript"
+
+
+def white_noise(like: Audio, snr_db: float, seconds: float, seed: int) -> Samples:
+    x = np.frombuffer(like.pcm, "<i2").astype(np.float64)
+    noise = np.random.default_rng(seed).standard_normal(int(seconds * 16000))
+    scaled: Samples = (noise * np.sqrt(np.mean(x**2) / np.mean(noise**2)) / 10 ** (snr_db / 20)).astype(np.int16)
+    return scaled
+
+
+@pytest.mark.slow
+def test_a_phrase_in_noise_the_takes_turn_away_passes_the_gate_once_the_rooms_noise_is_heard(
+        ears: dict[str, WakeRecognizer]) -> None:
+    gate = ears["gate"].gate
+    assert gate is not None
+
+    def in_noise(audio: Audio) -> Samples:
+        x = np.frombuffer(audio.pcm, "<i2")
+        return np.clip(x + white_noise(audio, 10, len(x) / 16000, seed=1), -32768, 32767).astype(np.int16)
+
+    phrase = said("4_george_10", "7_george_10")
+    room = white_noise(phrase, 10, 1.5, seed=2)  # the same noise, heard before he spoke
+    assert not gate.passes("four seven", in_noise(phrase))[0]  # the takes as learnt turn it away
+    assert gate.passes("four seven", in_noise(phrase), room)[0]  # the takes in the room's noise do not
+    for other in (said("4_george_11", "3_george_12"), said("9_george_5", "7_george_10"), said("4_george_10")):
+        assert not gate.passes("four seven", in_noise(other), room)[0]  # his other words, in the same room
+    assert not gate.passes("four seven", in_noise(phrase), room[:4000])[0]  # a quarter second is not the room
 
 
 @pytest.mark.slow

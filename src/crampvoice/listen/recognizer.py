@@ -51,3 +51,12 @@ class DecidesEarly(Protocol):
         """Asked after each frame of an utterance: a command it is sure of already (then the
         utterance's end asks nothing more), or None to wait for the end."""
         ...
+
+
+@runtime_checkable
+class HearsTheRoom(Protocol):
+    """A recogniser that also wants what is heard between utterances: the room's own sound."""
+
+    def room(self, frame: bytes) -> None:
+        """A 20 ms frame heard outside any utterance (those that become an utterance's lead-in too)."""
+        ...

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..audio import Audio, to_mono_16k
 from .endpoint import FRAME_BYTES, FRAME_MS, SAMPLE_RATE_HZ, Endpointer, Mark, endpointer_for
-from .recognizer import DecidesEarly, Heard, Recognizer
+from .recognizer import DecidesEarly, Heard, HearsTheRoom, Recognizer
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,7 @@ class Listener:
         self.position_ms = 0
         self._utterance = bytearray()  # as the recogniser was fed it: a few seconds at most
         self._early = recognizer if isinstance(recognizer, DecidesEarly) else None
+        self._room = recognizer if isinstance(recognizer, HearsTheRoom) else None
         self._decided = False  # this utterance's command was decided before its end
 
     def push(self, frame: bytes) -> Decision | None:
@@ -34,6 +35,8 @@ class Listener:
         self.position_ms += FRAME_MS
         step = self.endpointer.push(frame)
         if step is None:
+            if self._room is not None:
+                self._room.room(frame)
             return None
         if step.mark is Mark.START:
             self.recognizer.begin()

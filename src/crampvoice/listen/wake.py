@@ -12,12 +12,14 @@ A taught phrase the model proposes is confirmed by the phrase gate (phrasegate.p
 the gate turns it away, by Moonshine writing it down (`TranscriptCheck`): the gate holds the
 hard negatives back but turns away much of the phrase in noise; Moonshine, a general recogniser
 that knows nothing of the person, names few of those negatives' words as the phrase. Where
-Moonshine is not installed (or not loaded yet), the gate decides alone.
+Moonshine is not installed (or not loaded yet), the gate decides alone. The gate also weighs a
+phrase against its takes in the room's own noise, heard between utterances (`room`).
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ import numpy as np
 from ..core.commands import Command, Vocabulary, normalise
 from ..core.transcript import FILLERS, command_in, words_of
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
+from .endpoint import FRAME_MS, Timing
 from .personal import Samples, spoken_span
 from .recognizer import Heard, Recognizer
 from .sphinx import sounds_later
@@ -33,6 +36,24 @@ from .sphinx import sounds_later
 if TYPE_CHECKING:
     from .moonshine import MoonshineModel
     from .phrasegate import PhraseGate
+
+
+ROOM_FRAMES = 1500 // FRAME_MS  # the room's sound kept for the phrase gate: the last 1.5 s between utterances
+LEAD_IN_FRAMES = Timing().preroll_ms // FRAME_MS  # the room's last frames became the utterance's lead-in
+
+
+class RoomSound:
+    """What was heard between utterances: the room's noise, for the phrase gate."""
+
+    def __init__(self) -> None:
+        self._frames: deque[bytes] = deque(maxlen=ROOM_FRAMES + LEAD_IN_FRAMES)
+
+    def hear(self, frame: bytes) -> None:
+        self._frames.append(frame)
+
+    def before_utterance(self) -> Samples:
+        """Up to 1.5 s heard before the utterance just ended, its lead-in left out."""
+        return np.frombuffer(b"".join(list(self._frames)[:-LEAD_IN_FRAMES]), dtype="<i2")
 
 
 class WakeRecognizer:
@@ -48,6 +69,7 @@ class WakeRecognizer:
         self.check = check
         self.confirmed_by = ""  # the last start's second check: "gate", "transcript" or "" (none asked)
         self._utterance = bytearray()
+        self.room_sound = RoomSound()
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
         self.floor = floor
@@ -66,6 +88,11 @@ class WakeRecognizer:
         if self.gate is not None:
             self._utterance += pcm
 
+    def room(self, frame: bytes) -> None:
+        """Heard between utterances (`HearsTheRoom`): the noise the phrase gate hears the takes in."""
+        if self.gate is not None:
+            self.room_sound.hear(frame)
+
     def end(self) -> Heard:
         """A start, or no command with the phrase guessed only when it was a start phrase (a near miss)."""
         heard = self.inner.end()
@@ -83,7 +110,7 @@ class WakeRecognizer:
         if self.gate is None:
             return True
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-        passed, _ = self.gate.passes(phrase, samples)
+        passed, _ = self.gate.passes(phrase, samples, self.room_sound.before_utterance())
         if passed:
             self.confirmed_by = "gate"
             return True
