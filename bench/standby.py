@@ -14,7 +14,7 @@ the two words the other way round, and each word alone), other people's talk and
 one of its noises at 10 dB), shuffled, one to three seconds of quiet between pieces. Every start
 taken in it is a false start, counted by the piece it followed. Then the person's other takes of
 the phrase (two words joined as the takes were, twenty pairs), alone and with a speech-dev noise
-going on from 1.5 s before them to 1 s after (a room's noise, which standby hears before the
+going on from 2 s before them to 1 s after (a room's noise, which standby hears before the
 phrase: the gate weighs the phrase against its takes in it) at 20, 10 and 5 dB: the share taken
 as a start.
 
@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from hour import Span, accepts, poisson_upper, stream  # noqa: E402
-from personal import ALONG_S, DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
+from personal import DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
@@ -96,6 +96,7 @@ ROWS = (*CHECKED, SESSION, OUT_OF_THE_BOX)
 TAKES = 3
 POSITIVES = 20
 HARD_TAKES = 5  # takes of each hard negative
+NOISE_ALONG_S = (2.0, 1.0)  # a phrase in noise: seconds of it before and after, as in a room where it goes on
 
 
 def joined(*parts: Audio) -> Audio:
@@ -125,6 +126,7 @@ class Proposals:
         self.proposer, self.gate, self.check = proposer, gate, check
         self.follows_room = proposer.follows_room
         self.room_sound = RoomSound()
+        self._room_before = self.room_sound.before_utterance()
         self._utterance = bytearray()
         self.verdicts: tuple[bool, bool, bool] | None = None  # the last utterance's: None when not proposed
         self.times: list[float] = []  # each Moonshine check's, s
@@ -135,6 +137,7 @@ class Proposals:
     def begin(self) -> None:
         self.proposer.begin()
         self._utterance.clear()
+        self._room_before = self.room_sound.before_utterance()
         self.verdicts = None
 
     def feed(self, pcm: bytes) -> None:
@@ -149,9 +152,8 @@ class Proposals:
         self.verdicts = None
         if heard.command is Command.START:
             samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-            room = self.room_sound.before_utterance()
-            self.verdicts = (self.gate.passes(heard.text, samples, room)[0], self.gate.passes(heard.text, samples)[0],
-                             self.check.passes(heard.text, samples))
+            self.verdicts = (self.gate.passes(heard.text, samples, self._room_before)[0],
+                             self.gate.passes(heard.text, samples)[0], self.check.passes(heard.text, samples))
             self.times.append(self.check.last_s)
         return heard
 
@@ -243,7 +245,7 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         for row, rule in CHECKED.items():
             tally.false[row][source] += rule(*verdicts)
     noisy_positives = {snr: [p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng,
-                                                         ALONG_S) for p in positives] for snr in SNRS}
+                                                         NOISE_ALONG_S) for p in positives] for snr in SNRS}
     for snr, heard in noisy_positives.items():
         for p in heard:
             said = list(proposals(probe, p))

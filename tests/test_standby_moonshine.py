@@ -91,8 +91,8 @@ def test_the_gate_hears_the_room_before_the_phrase_without_the_phrase_or_its_lea
     decisions = [d for f in [*room, *[b"xx" * (FRAME_BYTES // 2)] * 10, *[b"\0\0" * (FRAME_BYTES // 2)] * 13]
                  if (d := listener.push(f)) is not None]
     assert [d.heard.command for d in decisions] == [Command.START]
-    # 1.5 s of it, up to where the lead-in (300 ms, the 15 frames before the word's third voiced one) began
-    assert gate.room is not None and gate.room.tobytes() == b"".join(room[12:87])
+    # 1.5 s of it, up to where the lead-in began (300 ms, the 15 frames to the word's third voiced one)
+    assert gate.room is not None and gate.room.tobytes() == b"".join(room[13:88])
 
 
 # -- the real model, a real person ----------------------------------------------------

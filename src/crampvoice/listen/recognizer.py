@@ -55,8 +55,8 @@ class DecidesEarly(Protocol):
 
 @runtime_checkable
 class HearsTheRoom(Protocol):
-    """A recogniser that also wants what is heard between utterances: the room's own sound."""
+    """A recogniser that also wants the room's own sound: every frame heard, before the endpointer."""
 
     def room(self, frame: bytes) -> None:
-        """A 20 ms frame heard outside any utterance (those that become an utterance's lead-in too)."""
+        """A 20 ms frame as heard, in an utterance or not (before its `begin` where it starts one)."""
         ...

@@ -33,10 +33,10 @@ class Listener:
         """One 20 ms frame (16 kHz, 16-bit, mono); a decision when an utterance has ended, or
         before, when the recogniser is sure of a command already (`DecidesEarly`)."""
         self.position_ms += FRAME_MS
+        if self._room is not None:
+            self._room.room(frame)
         step = self.endpointer.push(frame)
         if step is None:
-            if self._room is not None:
-                self._room.room(frame)
             return None
         if step.mark is Mark.START:
             self.recognizer.begin()

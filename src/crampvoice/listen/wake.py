@@ -13,7 +13,7 @@ the gate turns it away, by Moonshine writing it down (`TranscriptCheck`): the ga
 hard negatives back but turns away much of the phrase in noise; Moonshine, a general recogniser
 that knows nothing of the person, names few of those negatives' words as the phrase. Where
 Moonshine is not installed (or not loaded yet), the gate decides alone. The gate also weighs a
-phrase against its takes in the room's own noise, heard between utterances (`room`).
+phrase against its takes in the room's own noise: what was heard before the phrase began (`room`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ LEAD_IN_FRAMES = Timing().preroll_ms // FRAME_MS  # the room's last frames becam
 
 
 class RoomSound:
-    """What was heard between utterances: the room's noise, for the phrase gate."""
+    """The last seconds heard, whatever they were: the room's noise, for the phrase gate. Noise that
+    goes on is often voice to webrtcvad, and cut into utterances of its own: every frame is kept."""
 
     def __init__(self) -> None:
         self._frames: deque[bytes] = deque(maxlen=ROOM_FRAMES + LEAD_IN_FRAMES)
@@ -52,7 +53,7 @@ class RoomSound:
         self._frames.append(frame)
 
     def before_utterance(self) -> Samples:
-        """Up to 1.5 s heard before the utterance just ended, its lead-in left out."""
+        """Asked as an utterance begins: up to 1.5 s heard before it, its lead-in left out."""
         return np.frombuffer(b"".join(list(self._frames)[:-LEAD_IN_FRAMES]), dtype="<i2")
 
 
@@ -70,6 +71,7 @@ class WakeRecognizer:
         self.confirmed_by = ""  # the last start's second check: "gate", "transcript" or "" (none asked)
         self._utterance = bytearray()
         self.room_sound = RoomSound()
+        self._room_before: Samples = np.zeros(0, np.int16)  # the room's sound before this utterance
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
         self.floor = floor
@@ -82,6 +84,8 @@ class WakeRecognizer:
     def begin(self) -> None:
         self.inner.begin()
         self._utterance.clear()
+        if self.gate is not None:
+            self._room_before = self.room_sound.before_utterance()
 
     def feed(self, pcm: bytes) -> None:
         self.inner.feed(pcm)
@@ -89,7 +93,7 @@ class WakeRecognizer:
             self._utterance += pcm
 
     def room(self, frame: bytes) -> None:
-        """Heard between utterances (`HearsTheRoom`): the noise the phrase gate hears the takes in."""
+        """Every frame heard (`HearsTheRoom`): the noise the phrase gate hears the takes in."""
         if self.gate is not None:
             self.room_sound.hear(frame)
 
@@ -110,7 +114,7 @@ class WakeRecognizer:
         if self.gate is None:
             return True
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-        passed, _ = self.gate.passes(phrase, samples, self.room_sound.before_utterance())
+        passed, _ = self.gate.passes(phrase, samples, self._room_before)
         if passed:
             self.confirmed_by = "gate"
             return True
