@@ -11,8 +11,8 @@ of the same noise file at the same gain as over the phrase, from a stretch that 
 it. The hard negatives are put to the gate clean, and with a speech-dev noise over them at 10 dB.
 
 Ways, by the ratio of the phrase's distance to its threshold (< 1 passes):
-  as built               the gate without the room (`PhraseGate.distance(phrase, samples)`)
-  + takes in the room    the gate as standby runs it, the room given
+  takes as learnt        the gate without the room (`PhraseGate.distance(phrase, samples)`)
+  + takes in the room    the gate as standby runs it, the room given (built)
   + threshold again      as above, its threshold learnt again from the takes in the room's noise
                          as PhraseGate learns its own (their halves joined to the shipped bank's
                          words): not built, measured beside it
@@ -52,7 +52,7 @@ from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, P
 RATE_HZ = 16000
 ROOM_S = 1.5  # the room's noise heard before the phrase
 HARD_SNR_DB = 10.0
-WAYS = ("as built", "+ takes in the room", "+ threshold again")
+WAYS = ("takes as learnt", "+ takes in the room (standby)", "+ threshold again")
 Sound = npt.NDArray[np.float64]  # samples, as 16-bit values
 COLUMNS = (*(f"{s} dB" if s else "clean" for s in SNRS), "hard negatives, clean", f"hard negatives, {HARD_SNR_DB:g} dB")
 
@@ -74,7 +74,7 @@ def in_noise(audio: Audio, noise: Audio, snr_db: float, rng: np.random.Generator
 
 
 class Gate:
-    """The phrase gate three ways: as built, in the room, and in the room with its threshold learnt again."""
+    """The phrase gate three ways: as learnt, in the room, and in the room with its threshold learnt again."""
 
     def __init__(self, gate: PhraseGate, phrase: str, cpu_s: list[tuple[float, float, float]]) -> None:
         self.gate, self.phrase = gate, phrase
