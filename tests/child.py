@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TypeVar
 
 Output = TypeVar("Output", str, bytes)
@@ -18,6 +18,10 @@ def killed_on_failure(proc: subprocess.Popen[Output]) -> Iterator[subprocess.Pop
     with proc:
         try:
             yield proc
-        except BaseException:
+        except BaseException as failure:
             proc.kill()
+            if proc.stderr is not None and not proc.stderr.closed:  # what it said of itself, to tell why
+                with suppress(OSError, ValueError):
+                    said = proc.stderr.read()
+                    failure.add_note(f"its standard error, to its end: {said[-3000:]!r}")
             raise

@@ -130,9 +130,15 @@ def event_queue(stream: IO[str]) -> queue.SimpleQueue[dict[str, object]]:
 
 
 def until(arrived: queue.SimpleQueue[dict[str, object]], type_: str) -> dict[str, object]:
-    while (event := arrived.get(timeout=90))["type"] != type_:
-        pass
-    return event
+    before: list[dict[str, object]] = []
+    while True:
+        try:
+            event = arrived.get(timeout=90)
+        except queue.Empty:
+            raise AssertionError(f"no {type_} event within 90 s; before it: {before}") from None
+        if event["type"] == type_:
+            return event
+        before.append(event)
 
 
 def drain(arrived: queue.SimpleQueue[dict[str, object]], seconds: float) -> list[dict[str, object]]:
