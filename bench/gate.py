@@ -4,11 +4,12 @@
 
 Standby hears the room before anyone speaks, and its phrase gate (listen/phrasegate.py) puts a
 phrase its takes turn away to the takes once more with the room's noise mixed in. This measures
-that on the gate alone. The people, phrases, takes, positives and their noises, and the hard
-negatives are exactly those `bench standby` draws (its own steps, in its order, from the same
-seeds); each whole clip is put to the gate (no stream, no model proposing). "The room" is 1.5 s
-of the same noise file at the same gain as over the phrase, from a stretch that does not overlap
-it. The hard negatives are put to the gate clean, and with a speech-dev noise over them at 10 dB.
+that on the gate alone. The people, phrases, takes, positives and the hard negatives are those
+`bench standby` draws (`standby.draw`), and so are the noise file and stretch over each phrase;
+here the noise is over the phrase only, and each whole clip is put to the gate (no stream, no
+model proposing). "The room" is 1.5 s of the same noise file at the same gain as over the phrase,
+from a stretch that does not overlap it. The hard negatives are put to the gate clean, and with
+a speech-dev noise over them at 10 dB.
 
 Ways, by the ratio of the phrase's distance to its threshold (< 1 passes):
   takes as learnt        the gate without the room (`PhraseGate.distance(phrase, samples)`)
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,17 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hour import stream  # noqa: E402
-from personal import DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
-from standby import POSITIVES, SNRS, TAKES, hard_and_own, joined  # noqa: E402
+from personal import SPEAKERS, speech_dev  # noqa: E402
+from standby import SNRS, draw  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
-from crampvoice.core.commands import Command, normalise  # noqa: E402
-from crampvoice.listen import takes  # noqa: E402
+from crampvoice.core.commands import normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
-from crampvoice.listen.hearing import build_from_takes  # noqa: E402
 from crampvoice.listen.personal import Samples, _dtw, _pack, _unit, negatives, spoken_span  # noqa: E402
-from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate, start_gate  # noqa: E402
+from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate  # noqa: E402
 
 RATE_HZ = 16000
 ROOM_S = 1.5  # the room's noise heard before the phrase
@@ -125,39 +122,13 @@ def measure(data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: l
             cpu_s: list[tuple[float, float, float]]) -> dict[str, list[tuple[float, float, float]]]:
     """`bench standby`'s draws for this person and seed, in its order; each column's ratios (each
     way's CPU on a decision in noise added to `cpu_s`)."""
-    rng = np.random.default_rng(seed)
-    digits = [int(d) for d in rng.permutation(10)]
-    a, b, own = digits[0], digits[1], digits[2:5]
-    phrase = f"{DIGITS[a]} {DIGITS[b]}"
-    order = [int(t) for t in rng.permutation(50)]
-    taught, rest = order[:TAKES], order[TAKES:]
-
-    def say(*pairs: tuple[int, int]) -> Audio:
-        return joined(*(clip(data, d, speaker, t) for d, t in pairs))
-
-    with tempfile.TemporaryDirectory() as folder:
-        for t in taught:
-            take = takes.spoken_part(say((a, t), (b, t)))
-            if take is not None:
-                takes.add(take, Command.START, phrase, Path(folder))
-        phrase_gate = start_gate(build_from_takes(Path(folder), embedder).model, Path(folder), embedder)
-    assert phrase_gate is not None
-    gate = Gate(phrase_gate, phrase, cpu_s)
-    pieces = hard_and_own(say, a, b, own=own, rest=rest, rng=rng)
-    hard = [x for source, x in pieces if source == "hard negatives"]
-    pieces += [("other people's talk", x) for x in talk]
-    for _ in range(20):  # the rest of the stream standby hears, built only to draw as it draws
-        three = rng.choice(len(talk), 3, replace=False)
-        mix = Audio(b"".join(talk[i].pcm for i in three), RATE_HZ)
-        pieces.append(("television-like", noisy(mix, noises[int(rng.integers(len(noises)))], 10.0, rng)))
-    pieces += [("noise", x) for x in noises]
-    stream(pieces, rng)
-    positives = [say((a, int(s)), (b, int(t))) for s, t in zip(rng.permutation(rest)[:POSITIVES],
-                                                                rng.permutation(rest)[:POSITIVES], strict=True)]
+    person = draw(data, speaker, seed, talk=talk, noises=noises, embedder=embedder)
+    gate, rng = Gate(person.gate, person.phrase, cpu_s), person.rng
+    hard = [x for source, x in person.pieces if source == "hard negatives"]
     aside = np.random.default_rng([seed, SPEAKERS.index(speaker), 7])
     out: dict[str, list[tuple[float, float, float]]] = {c: [] for c in COLUMNS}
     for snr, column in zip(SNRS, COLUMNS, strict=False):
-        for p in positives:
+        for p in person.positives:
             if snr is None:
                 out[column].append(gate.ratios(np.frombuffer(p.pcm, "<i2").astype(np.float64), None))
             else:

@@ -49,6 +49,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
@@ -68,7 +69,7 @@ from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
 from crampvoice.listen.moonshine import MoonshineModel, import_error  # noqa: E402
-from crampvoice.listen.personal import spoken_span  # noqa: E402
+from crampvoice.listen.personal import PersonalModel, spoken_span  # noqa: E402
 from crampvoice.listen.phrasegate import PhraseGate, start_gate  # noqa: E402
 from crampvoice.listen.recognizer import Heard, Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet, recognize  # noqa: E402
@@ -126,7 +127,6 @@ class Proposals:
         self.proposer, self.gate, self.check = proposer, gate, check
         self.follows_room = proposer.follows_room
         self.room_sound = RoomSound()
-        self._room_before = self.room_sound.before_utterance()
         self._utterance = bytearray()
         self.verdicts: tuple[bool, bool, bool] | None = None  # the last utterance's: None when not proposed
         self.times: list[float] = []  # each Moonshine check's, s
@@ -137,7 +137,7 @@ class Proposals:
     def begin(self) -> None:
         self.proposer.begin()
         self._utterance.clear()
-        self._room_before = self.room_sound.before_utterance()
+        self.room_sound.utterance_begins()
         self.verdicts = None
 
     def feed(self, pcm: bytes) -> None:
@@ -152,7 +152,7 @@ class Proposals:
         self.verdicts = None
         if heard.command is Command.START:
             samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-            self.verdicts = (self.gate.passes(heard.text, samples, self._room_before)[0],
+            self.verdicts = (self.gate.passes(heard.text, samples, self.room_sound.before_utterance())[0],
                              self.gate.passes(heard.text, samples)[0], self.check.passes(heard.text, samples))
             self.times.append(self.check.last_s)
         return heard
@@ -199,8 +199,22 @@ def main() -> None:
     report(tally, args.seeds, live(args.live_seconds, args.starts) if args.starts else "not measured")
 
 
-def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: list[Audio],
-            embedder: Embedder, model: MoonshineModel) -> None:
+@dataclass
+class Person:
+    """One person and seed as the bench draws them: their phrase taught from three takes, the stream
+    they are heard in (its pieces, as `hard_and_own` and the rest give them), and their other takes
+    of the phrase; `rng` goes on to draw the noise over those."""
+    phrase: str
+    model: PersonalModel
+    gate: PhraseGate
+    pieces: list[tuple[str, Audio]]
+    audio: Audio
+    spans: list[Span]
+    positives: list[Audio]
+    rng: np.random.Generator
+
+
+def draw(data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: list[Audio], embedder: Embedder) -> Person:
     rng = np.random.default_rng(seed)
     digits = [int(d) for d in rng.permutation(10)]
     a, b, own = digits[0], digits[1], digits[2:5]
@@ -219,14 +233,6 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         built = build_from_takes(Path(folder), embedder)
         gate = start_gate(built.model, Path(folder), embedder)
     assert built.model is not None and gate is not None
-    vocabulary = Vocabulary({Command.START: (*muscle_phrases(), phrase)})
-    personal = personal_recognizer(built.model, embedder)
-    probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
-                      gate, TranscriptCheck(vocabulary.phrases[Command.START], model))
-    recognizers: dict[str, Recognizer] = {
-        SESSION: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
-        OUT_OF_THE_BOX: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
-    }
     pieces = hard_and_own(say, a, b, own=own, rest=rest, rng=rng)
     pieces += [("other people's talk", x) for x in talk]
     for _ in range(20):
@@ -235,10 +241,25 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         pieces.append(("television-like", noisy(mix, noises[int(rng.integers(len(noises)))], 10.0, rng)))
     pieces += [("noise", x) for x in noises]
     audio, spans = stream(pieces, rng)
-    for span in spans:
-        tally.minutes[span.source] += (span.end_ms - span.start_ms) / 60000
     positives = [say((a, int(s)), (b, int(t))) for s, t in zip(rng.permutation(rest)[:POSITIVES],
                                                                 rng.permutation(rest)[:POSITIVES], strict=True)]
+    return Person(phrase, built.model, gate, pieces, audio, spans, positives, rng)
+
+
+def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Audio], noises: list[Audio],
+            embedder: Embedder, model: MoonshineModel) -> None:
+    person = draw(data, speaker, seed, talk=talk, noises=noises, embedder=embedder)
+    phrase, audio, spans, positives, rng = person.phrase, person.audio, person.spans, person.positives, person.rng
+    vocabulary = Vocabulary({Command.START: (*muscle_phrases(), phrase)})
+    personal = personal_recognizer(person.model, embedder)
+    probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
+                      person.gate, TranscriptCheck(vocabulary.phrases[Command.START], model))
+    recognizers: dict[str, Recognizer] = {
+        SESSION: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
+        OUT_OF_THE_BOX: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
+    }
+    for span in spans:
+        tally.minutes[span.source] += (span.end_ms - span.start_ms) / 60000
     for at_ms, verdicts in proposals(probe, audio):
         source = source_at(spans, at_ms)
         tally.heard.append(f"{speaker}\t{seed}\t{phrase}\t{source}\t{verdicts}\t{probe.check.last_transcript!r}")
