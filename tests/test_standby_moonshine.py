@@ -179,7 +179,7 @@ def test_a_phrase_in_noise_the_takes_turn_away_passes_the_gate_once_the_rooms_no
         return np.clip(x + white_noise(audio, 10, len(x) / 16000, seed=1), -32768, 32767).astype(np.int16)
 
     phrase = said("4_george_10", "7_george_10")
-    room = white_noise(phrase, 10, 1.5, seed=2)  # the same noise, heard before he spoke
+    room = white_noise(phrase, 10, 1.5, seed=2)  # noise of the same kind, heard before he spoke
     assert not gate.passes("four seven", in_noise(phrase))[0]  # the takes as learnt turn it away
     assert gate.passes("four seven", in_noise(phrase), room)[0]  # the takes in the room's noise do not
     for other in (said("4_george_11", "3_george_12"), said("9_george_5", "7_george_10"), said("4_george_10")):

@@ -133,13 +133,12 @@ class PhraseGate:
 
 
 def start_takes(root: Path | None = None) -> dict[str, list[Samples]]:
-    """Each start phrase's takes in the voice folder, as recorded (one that cannot be read is passed
-    over, as the model passes it over)."""
-    read = takes.read(root)
+    """Each start phrase's takes in the voice folder, as recorded, and no other take opened (one that
+    cannot be read is passed over, as the model passes it over)."""
+    read = takes.read(root, of={Command.START})
     found: dict[str, list[Samples]] = {}
     for take in read.takes:
-        if take.command is Command.START:
-            found.setdefault(normalise(take.word), []).append(np.frombuffer(read.audio[take.path].pcm, "<i2"))
+        found.setdefault(normalise(take.word), []).append(np.frombuffer(read.audio[take.path].pcm, "<i2"))
     return found
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -102,13 +102,16 @@ class Read:
                 f"{named}{more}. Play or delete {them} in {printable(str(root))}.")
 
 
-def read(root: Path | None = None) -> Read:
-    """Every take with its sound (16 kHz mono). One that cannot be read is passed over, never fatal:
-    a stray file in the person's folder must not keep a session from starting."""
+def read(root: Path | None = None, of: Collection[Command | None] | None = None) -> Read:
+    """Every take with its sound (16 kHz mono), or only those `of` these commands. One that cannot
+    be read is passed over, never fatal: a stray file in the person's folder must not keep a
+    session from starting."""
     audio: dict[Path, Audio] = {}
     good: list[Take] = []
     bad: list[Unreadable] = []
     for take in scan(root):
+        if of is not None and take.command not in of:
+            continue
         try:
             audio[take.path] = _sound(take.path)
             good.append(take)

@@ -48,13 +48,18 @@ class RoomSound:
 
     def __init__(self) -> None:
         self._frames: deque[bytes] = deque(maxlen=ROOM_FRAMES + LEAD_IN_FRAMES)
+        self._before: tuple[bytes, ...] = ()
 
     def hear(self, frame: bytes) -> None:
         self._frames.append(frame)
 
+    def utterance_begins(self) -> None:
+        """Up to 1.5 s heard before it, its lead-in left out, kept aside (the frames, not copied)."""
+        self._before = tuple(self._frames)[:-LEAD_IN_FRAMES]
+
     def before_utterance(self) -> Samples:
-        """Asked as an utterance begins: up to 1.5 s heard before it, its lead-in left out."""
-        return np.frombuffer(b"".join(list(self._frames)[:-LEAD_IN_FRAMES]), dtype="<i2")
+        """The room's sound kept when the utterance under way began."""
+        return np.frombuffer(b"".join(self._before), dtype="<i2")
 
 
 class WakeRecognizer:
@@ -71,7 +76,6 @@ class WakeRecognizer:
         self.confirmed_by = ""  # the last start's second check: "gate", "transcript" or "" (none asked)
         self._utterance = bytearray()
         self.room_sound = RoomSound()
-        self._room_before: Samples = np.zeros(0, np.int16)  # the room's sound before this utterance
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
         self.floor = floor
@@ -85,7 +89,7 @@ class WakeRecognizer:
         self.inner.begin()
         self._utterance.clear()
         if self.gate is not None:
-            self._room_before = self.room_sound.before_utterance()
+            self.room_sound.utterance_begins()
 
     def feed(self, pcm: bytes) -> None:
         self.inner.feed(pcm)
@@ -114,7 +118,7 @@ class WakeRecognizer:
         if self.gate is None:
             return True
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-        passed, _ = self.gate.passes(phrase, samples, self._room_before)
+        passed, _ = self.gate.passes(phrase, samples, self.room_sound.before_utterance())
         if passed:
             self.confirmed_by = "gate"
             return True
