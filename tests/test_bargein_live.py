@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -25,9 +24,8 @@ from crampvoice.listen.mic import MicrophoneSource
 from crampvoice.listen.recognizer import Heard
 
 from . import pulse as pa
-from .child import killed_on_failure
 from .fixed import Fixed
-from .test_listen_live import FULL_OF_COMMANDS, drain, event_queue, until
+from .test_listen_live import FULL_OF_COMMANDS, drain, event_queue, session, until
 
 pytestmark = pytest.mark.slow
 
@@ -70,12 +68,6 @@ def every_sentence(script_name: str) -> str:
     return f"crampvoice: 1\ntitle: Every sentence of {script_name}\nsafety: [Get help if it lasts.]\nsteps:\n{steps}"
 
 
-def run(env: dict[str, str], script: Path, *extra: str) -> AbstractContextManager[subprocess.Popen[str]]:
-    return killed_on_failure(subprocess.Popen([*CRAMPVOICE, "run", str(script), "--events", "-", *extra], env=env,
-                                              text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                              stderr=subprocess.PIPE))
-
-
 def test_doctor_says_full_duplex_is_on(env: dict[str, str]) -> None:
     done = subprocess.run([*CRAMPVOICE, "doctor"], env=env, capture_output=True, text=True, timeout=120)
     assert "microphone: " in done.stdout, done.stdout
@@ -91,7 +83,7 @@ def test_its_own_words_through_the_loopback_set_nothing_off(env: dict[str, str],
     microphone = pa.Monitor(env, device="vmic")
     seen: list[dict[str, object]] = []
     try:
-        with run(env, script) as proc:
+        with session(env, script) as proc:
             assert proc.stdout is not None and proc.stderr is not None
             deadline = threading.Timer(600, proc.kill)  # paused for good by its own "pause", say
             deadline.start()
@@ -175,7 +167,7 @@ def said_in_one_session(env: dict[str, str], clip: Path, tries: int) -> tuple[li
     script.write_text(LONG_SAY)
     speaker = pa.Monitor(env)
     try:
-        with run(env, script) as proc:
+        with session(env, script) as proc:
             assert proc.stdout is not None
             arrived = event_queue(proc.stdout)
             try:
