@@ -49,9 +49,10 @@ class FakeGate:
     def __init__(self, passes: bool) -> None:
         self.answer, self.asked = passes, 0
         self.room: Samples | None = None
+        self.samples: Samples | None = None
 
     def passes(self, phrase: str, samples: Samples, room: Samples | None = None) -> tuple[bool, float]:
-        self.asked, self.room = self.asked + 1, room
+        self.asked, self.room, self.samples = self.asked + 1, room, samples
         return self.answer, 0.5 if self.answer else 2.0
 
 
@@ -94,6 +95,48 @@ def test_the_gate_hears_the_room_before_the_phrase_without_the_phrase_or_its_lea
     assert [d.heard.command for d in decisions] == [Command.START]
     # 1.5 s of it, up to where the lead-in began (300 ms, the 15 frames to the word's third voiced one)
     assert gate.room is not None and gate.room.tobytes() == b"".join(room[13:88])
+
+
+class BothWords(Fixed):
+    """Proposes "four seven" only for an utterance that holds both its words: frames of b"44", then b"77"."""
+
+    def begin(self) -> None:
+        self.fed = bytearray()
+
+    def feed(self, pcm: bytes) -> None:
+        self.fed += pcm
+
+    def end(self) -> Heard:
+        self.ended += 1
+        four, seven = self.fed.find(b"44" * 160), self.fed.find(b"77" * 160)
+        return Heard(Command.START, "four seven", 0.95) if 0 <= four < seven else Heard(None, "four seven", 0.5)
+
+
+def heard_with_a_pause(quiet_frames: int) -> tuple[list[Heard], FakeGate, BothWords]:
+    """The room, "four", `quiet_frames` of quiet, "seven", through the real streaming path."""
+    from crampvoice.listen.endpoint import FRAME_BYTES, Endpointer, Voice
+    from crampvoice.listen.stream import Listener
+
+    gate, inner = FakeGate(True), BothWords(Heard(None, "", 0.0))
+    wake = WakeRecognizer(inner, START, gate=gate)  # type: ignore[arg-type]
+    listener = Listener(wake, Endpointer(lambda frame: Voice.SPEECH if frame[:2] in (b"44", b"77") else Voice.NONE))
+    frame = FRAME_BYTES // 2
+    room = [i.to_bytes(2, "little") * frame for i in range(100)]
+    quiet = [b"\0\0" * frame] * quiet_frames
+    said = [*room, *[b"44" * frame] * 10, *quiet, *[b"77" * frame] * 10, *[b"\0\0" * frame] * 13]
+    return [d.heard for f in said if (d := listener.push(f)) is not None], gate, inner
+
+
+def test_a_phrase_cut_in_two_by_a_pause_is_heard_whole_with_the_room_before_its_first_word() -> None:
+    heard, gate, inner = heard_with_a_pause(13)  # 260 ms: "four" ends as an utterance of its own (250 ms)
+    assert [h.command for h in heard] == [None, Command.START]
+    assert inner.ended == 3  # "four", "seven", then the two as one
+    assert gate.samples is not None and gate.samples.tobytes().count(b"44" * 320) == 10  # all of "four" is in it ...
+    assert gate.room is not None and len(gate.room) == 75 * 320  # ... and the room is what came before "four"
+    heard, gate, inner = heard_with_a_pause(40)  # 800 ms: two utterances, each alone
+    assert [h.command for h in heard] == [None, None] and inner.ended == 2 and gate.asked == 0
+    heard, gate, inner = heard_with_a_pause(5)  # 100 ms: one utterance
+    assert [h.command for h in heard] == [Command.START] and inner.ended == 1
 
 
 # -- the real model, a real person ----------------------------------------------------
@@ -188,6 +231,13 @@ def test_a_phrase_in_noise_the_takes_turn_away_passes_the_gate_once_the_rooms_no
     assert not gate.passes("four seven", in_noise(phrase), room[:4000])[0]  # a quarter second is not the room
 
 
+def in_a_noisy_room(audio: Audio, snr_db: float, seed: int, before_s: float = 1.5, after_s: float = 0.5) -> Samples:
+    """`audio` in white noise that goes on from `before_s` before it to `after_s` after it."""
+    x = np.frombuffer(audio.pcm, "<i2").astype(np.float64)
+    x = np.concatenate([np.zeros(int(before_s * 16000)), x, np.zeros(int(after_s * 16000))])
+    return np.clip(x + white_noise(audio, snr_db, len(x) / 16000, seed), -32768, 32767).astype(np.int16)
+
+
 def in_changing_noise(audio: Audio, snr_db: float) -> tuple[Samples, Samples]:
     """`audio` 2 s into a room's noise that comes and goes (tests/data/human), going on 0.5 s after it:
     the room's first 1.5 s, and from there on, as the endpointer might cut it."""
@@ -209,6 +259,20 @@ def test_a_phrase_with_the_rooms_noise_on_either_side_is_weighed_where_its_voice
         for other in (said("4_george_11", "3_george_12"), said("9_george_5", "7_george_10"), said("4_george_10")):
             room, utterance = in_changing_noise(other, snr_db)
             assert not gate.passes("four seven", utterance, room)[0]  # his other words, in the same room
+
+
+@pytest.mark.slow
+def test_a_phrase_the_rooms_noise_cuts_in_two_is_heard_whole(ears: dict[str, WakeRecognizer]) -> None:
+    from crampvoice.listen.stream import Listener, frames_ending_quiet
+
+    ear = ears["gate"]
+    heard = Audio(in_a_noisy_room(said("4_george_10", "7_george_10"), 10, seed=1).tobytes(), 16000)
+    listener = Listener(ear)
+    decisions = [d for f in frames_ending_quiet(heard) if (d := listener.push(f)) is not None]
+    assert [d.heard.command for d in decisions][-2:] == [None, Command.START]  # "four", then "seven" and both
+    assert decisions[-1].utterance is not None and not started(decisions[-1].utterance, ears["proposed"])
+    for other in (said("4_george_11", "3_george_12"), said("9_george_5", "7_george_10"), said("4_george_10")):
+        assert not started(Audio(in_a_noisy_room(other, 10, seed=1).tobytes(), 16000), ear)
 
 
 @pytest.mark.slow

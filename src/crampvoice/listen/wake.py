@@ -14,13 +14,18 @@ hard negatives back but turns away much of the phrase in noise; Moonshine, a gen
 that knows nothing of the person, names few of those negatives' words as the phrase. Where
 Moonshine is not installed (or not loaded yet), the gate decides alone. The gate also weighs a
 phrase against its takes in the room's own noise: what was heard before the phrase began (`room`).
+In noise, a phrase said at once often comes as two utterances (one a word): where the second
+began within its lead-in of the first's end, the two are heard again as one (`candidates`).
+`bench standby`: caught at 20 / 10 / 5 dB in noise that goes on, 55 / 36 / 23 % of phrases each
+utterance alone, 73 / 63 / 54 % with the two heard as one.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +33,7 @@ import numpy as np
 from ..core.commands import Command, Vocabulary, normalise
 from ..core.transcript import FILLERS, command_in, words_of
 from ..core.wake import START_CONFIDENCE, near_miss, takes_start
-from .endpoint import FRAME_MS, Timing
+from .endpoint import FRAME_BYTES, FRAME_MS, Timing
 from .personal import Samples, spoken_span
 from .recognizer import Heard, Recognizer
 from .sphinx import sounds_later
@@ -39,23 +44,32 @@ if TYPE_CHECKING:
 
 
 ROOM_FRAMES = 1500 // FRAME_MS  # the room's sound kept for the phrase gate: the last 1.5 s between utterances
+FRAME_SAMPLES = FRAME_BYTES // 2
 LEAD_IN_FRAMES = Timing().preroll_ms // FRAME_MS  # the room's last frames became the utterance's lead-in
+JOINED_FRAMES = (Timing().longest_ms + Timing().preroll_ms) // FRAME_MS  # two utterances heard as one: at most this
 
 
 class RoomSound:
-    """The last seconds heard, whatever they were: the room's noise, for the phrase gate. Noise that
-    goes on is often voice to webrtcvad, and cut into utterances of its own: every frame is kept."""
+    """The last seconds heard, whatever they were: the room's noise, for the phrase gate, and the
+    utterances themselves. Noise that goes on is often voice to webrtcvad, and cut into utterances
+    of its own: every frame is kept."""
 
     def __init__(self) -> None:
-        self._frames: deque[bytes] = deque(maxlen=ROOM_FRAMES + LEAD_IN_FRAMES)
+        self._frames: deque[bytes] = deque(maxlen=max(ROOM_FRAMES + LEAD_IN_FRAMES, JOINED_FRAMES))
         self._before: tuple[bytes, ...] = ()
+        self.heard = 0  # frames heard in all
 
     def hear(self, frame: bytes) -> None:
         self._frames.append(frame)
+        self.heard += 1
+
+    def last(self, frames: int) -> Samples:
+        """The last `frames` frames heard (as many as are kept)."""
+        return np.frombuffer(b"".join(list(self._frames)[-frames:]), dtype="<i2")
 
     def utterance_begins(self) -> None:
         """Up to 1.5 s heard before it, its lead-in left out, kept aside (the frames, not copied)."""
-        self._before = tuple(self._frames)[:-LEAD_IN_FRAMES]
+        self._before = tuple(self._frames)[-(ROOM_FRAMES + LEAD_IN_FRAMES):-LEAD_IN_FRAMES]
 
     def before_utterance(self) -> Samples:
         """The room's sound kept when the utterance under way began."""
@@ -76,6 +90,7 @@ class WakeRecognizer:
         self.confirmed_by = ""  # the last start's second check: "gate", "transcript" or "" (none asked)
         self._utterance = bytearray()
         self.room_sound = RoomSound()
+        self._previous: _Utterance | None = None  # the utterance before, for a phrase split in two
         self.follows_room = inner.follows_room
         self.phrases = vocabulary.phrases[Command.START]
         self.floor = floor
@@ -103,22 +118,51 @@ class WakeRecognizer:
 
     def end(self) -> Heard:
         """A start, or no command with the phrase guessed only when it was a start phrase (a near miss)."""
-        heard = self.inner.end()
-        if takes_start(heard.command is Command.START, heard.text, heard.confidence, self.phrases, self.floor) \
-                and self._gate_passes(heard.text):
-            self.taken = heard
-            return Heard(Command.START, heard.text, heard.confidence)
+        heard = None
+        for candidate in self.candidates():
+            heard = heard or candidate.heard
+            if takes_start(candidate.heard.command is Command.START, candidate.heard.text, candidate.heard.confidence,
+                           self.phrases, self.floor) and self._gate_passes(candidate):
+                self.taken, self._previous = candidate.heard, None
+                return Heard(Command.START, candidate.heard.text, candidate.heard.confidence)
+        assert heard is not None
         if near_miss(heard.text, heard.confidence, self.phrases):
             return Heard(None, heard.text, heard.confidence)
         return Heard(None, "", 0.0)
 
-    def _gate_passes(self, phrase: str) -> bool:
+    def candidates(self) -> Iterator[Candidate]:
+        """What the utterance that just ended may be: itself as the inner recogniser heard it; then,
+        where its lead-in reached back to the end of the one before (a pause of half a second at
+        most), the two heard again as one, from the first's beginning to the second's end, the pause
+        between them as it was heard. In a room's noise, the quiet between a phrase's words, with
+        the faint ends of its words, is often long enough to end an utterance (endpoint.py): the
+        phrase comes as two utterances, neither of them the phrase. Joined as heard, the pause kept,
+        caught more than each part cut to its voice and then joined (bench standby's phrases at 10
+        dB: 48 % through the gate instead of 31 %). Only where a second check will weigh the whole
+        phrase (a taught phrase and its gate): it costs another decoding of such an utterance."""
+        heard = self.inner.end()
+        if self.gate is None:
+            yield Candidate(heard, np.zeros(0, np.int16), None)
+            return
+        samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
+        ends = self.room_sound.heard
+        current = _Utterance(ends - len(samples) // FRAME_SAMPLES, ends, self.room_sound.before_utterance())
+        previous, self._previous = self._previous, current
+        yield Candidate(heard, samples, current.room)
+        if previous is None or current.begins > previous.ends or current.ends - previous.begins > JOINED_FRAMES:
+            return
+        joined = self.room_sound.last(ends - previous.begins)
+        self.inner.begin()
+        self.inner.feed(joined.tobytes())
+        yield Candidate(self.inner.end(), joined, previous.room)
+
+    def _gate_passes(self, candidate: Candidate) -> bool:
         """The phrase gate, or else Moonshine's transcript, confirms a start the model proposed."""
         self.confirmed_by = ""
         if self.gate is None:
             return True
-        samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-        passed, _ = self.gate.passes(phrase, samples, self.room_sound.before_utterance())
+        phrase, samples = candidate.heard.text, candidate.samples
+        passed, _ = self.gate.passes(phrase, samples, candidate.room)
         if passed:
             self.confirmed_by = "gate"
             return True
@@ -126,6 +170,22 @@ class WakeRecognizer:
             self.confirmed_by = "transcript"
             return True
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An utterance that may be a start: as the inner recogniser heard it, its samples (none where no
+    second check needs them) and the room's sound before it."""
+    heard: Heard
+    samples: Samples
+    room: Samples | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Utterance:
+    begins: int  # the frames heard before it (`RoomSound.heard`)
+    ends: int
+    room: Samples
 
 
 class TranscriptCheck:
