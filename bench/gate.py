@@ -44,7 +44,7 @@ from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.personal import Samples, _dtw, _pack, _unit, negatives, spoken_span  # noqa: E402
-from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate  # noqa: E402
+from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate, over_the_room  # noqa: E402
 
 RATE_HZ = 16000
 ROOM_S = 1.5  # the room's noise heard before the phrase
@@ -98,8 +98,10 @@ class Gate:
         in the room's noise (their halves joined to the shipped bank's words), against those takes
         and the gate's own."""
         key, gate = normalise(self.phrase), self.gate
-        noisy_takes = gate._in_the_room(key, spoken_span(heard), room)
-        unit = _unit(gate._embedder.embed(spoken_span(heard)), gate._centre)
+        heard = spoken_span(over_the_room(heard, room))  # as the gate weighs it in the room
+        voice_power = gate._voice_power(heard, room)
+        noisy_takes = gate._in_the_room(key, voice_power, room) if voice_power is not None else []
+        unit = _unit(gate._embedder.embed(heard), gate._centre)
         if not noisy_takes or not len(unit):
             return in_the_room
         both = _pack(noisy_takes + [r[:n] for r, n in zip(*gate._takes[key], strict=True)])

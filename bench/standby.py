@@ -19,13 +19,15 @@ phrase: the gate weighs the phrase against its takes in it) at 20, 10 and 5 dB: 
 as a start.
 
 Rows, on the same streams. The person's model and the start rule propose (standby's
-`WakeRecognizer` with no second check), and every utterance they propose is put to every second
-check: the phrase gate (over the whole phrase) as standby runs it, weighing the phrase also
-against its takes in the noise the room had before it; the gate with the takes as learnt only;
-and Moonshine's transcript of the whole utterance (listen/wake.py `TranscriptCheck`: it must
-name the proposed phrase); so that these rows are decided on the very same proposals: standby as
-it now decides (the gate in the room, or else Moonshine), standby until now (the gate as learnt,
-or else Moonshine), each gate alone, Moonshine alone, and no second check. Moonshine is asked
+`WakeRecognizer`, each utterance and then it and the one just before heard as one), and every
+utterance they propose is put to every second check: the phrase gate (over the whole phrase) as
+standby runs it, weighing the phrase also cut to its voice and against its takes in the noise
+the room had before it; the gate with the takes as learnt only; and Moonshine's transcript of
+the whole utterance (listen/wake.py `TranscriptCheck`: it must name the proposed phrase); so
+that these rows are decided on the very same proposals: standby as it now decides (the gate in
+the room, or else Moonshine), the same without two utterances heard as one, standby before it
+heard the room (the gate as learnt, or else Moonshine, each utterance alone), each gate alone,
+Moonshine alone, and no second check. Moonshine is asked
 about proposals only, as standby asks it; its time is reported, on all of them and on those the
 gate turned away (the only ones standby waits for it on). Then a
 session's rule (the model alone, as a command is heard) and out of the box (pocketsphinx checked
@@ -52,6 +54,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -64,7 +67,7 @@ from personal import DIGITS, SPEAKERS, clip, noisy, speech_dev  # noqa: E402
 
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import Command, Vocabulary  # noqa: E402
-from crampvoice.core.wake import muscle_phrases  # noqa: E402
+from crampvoice.core.wake import muscle_phrases, takes_start  # noqa: E402
 from crampvoice.listen import takes  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
 from crampvoice.listen.hearing import Combined, build_from_takes, personal_recognizer  # noqa: E402
@@ -74,22 +77,22 @@ from crampvoice.listen.phrasegate import PhraseGate, start_gate  # noqa: E402
 from crampvoice.listen.recognizer import Heard, Recognizer  # noqa: E402
 from crampvoice.listen.stream import Listener, frames_ending_quiet, recognize  # noqa: E402
 from crampvoice.listen.verifier import VerifiedRecognizer  # noqa: E402
-from crampvoice.listen.wake import RoomSound, TranscriptCheck, WakeRecognizer  # noqa: E402
+from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer  # noqa: E402
 
 RATE_HZ = 16000
 SOURCES = ("own talk", "hard negatives", "other people's talk", "television-like", "noise")
 SNRS = (None, 20, 10, 5)
-# The rows the model and the start rule propose for, by what must agree: (the phrase gate with the room's
-# noise, the gate with the takes as learnt only, Moonshine) -> taken.
-CHECKED: dict[str, Callable[[bool, bool, bool], bool]] = {
-    "standby: model, start rule, the gate (takes also in the room's noise) or else Moonshine":
-        lambda in_room, as_learnt, moonshine: in_room or moonshine,
-    "standby until now: the gate (takes as learnt) or else Moonshine":
-        lambda in_room, as_learnt, moonshine: as_learnt or moonshine,
-    "model, start rule, the gate in the room's noise alone": lambda in_room, as_learnt, moonshine: in_room,
-    "model, start rule, the gate as learnt alone": lambda in_room, as_learnt, moonshine: as_learnt,
-    "model, start rule, Moonshine confirms": lambda in_room, as_learnt, moonshine: moonshine,
-    "model and start rule, no second check": lambda in_room, as_learnt, moonshine: True,
+# The rows the model and the start rule propose for, by what must agree on a proposal (`Verdicts`) -> taken.
+CHECKED: dict[str, Callable[[Verdicts], bool]] = {
+    "standby: model, start rule, the gate (the phrase also cut to its voice, and its takes, in the room's noise) "
+    "or else Moonshine; a phrase cut in two also heard whole": lambda v: v.in_room or v.moonshine,
+    "standby, each utterance only alone": lambda v: not v.joined and (v.in_room or v.moonshine),
+    "standby before it heard the room: the gate (takes as learnt) or else Moonshine, each utterance only alone":
+        lambda v: not v.joined and (v.as_learnt or v.moonshine),
+    "model, start rule, the gate in the room's noise alone": lambda v: v.in_room,
+    "model, start rule, the gate as learnt alone": lambda v: v.as_learnt,
+    "model, start rule, Moonshine confirms": lambda v: v.moonshine,
+    "model and start rule, no second check": lambda v: True,
 }
 SESSION, OUT_OF_THE_BOX = "a session's rule (model alone)", "out of the box (general recogniser)"
 LIVE = next(iter(CHECKED))  # the row standby decides by: bench/live_standby.py runs standby itself
@@ -117,18 +120,27 @@ class Tally:
         self.heard: list[str] = []  # what Moonshine wrote for each proposal: for whoever wants to know why
 
 
-class Proposals:
-    """The model and the start rule proposing (standby's `WakeRecognizer` with no second check),
-    and every utterance they propose put to both second checks, the phrase gate and Moonshine's
-    transcript, so that each row's rule is applied to the very same proposals. Moonshine is asked
-    about proposals only, as standby asks it."""
+class Verdicts(NamedTuple):
+    """A proposed start's second checks: the phrase gate as standby weighs it (also in the room's
+    noise), the gate with the takes as learnt only, Moonshine's transcript; and whether it was an
+    utterance heard together with the one before (`WakeRecognizer.candidates`)."""
+    in_room: bool
+    as_learnt: bool
+    moonshine: bool
+    joined: bool
 
-    def __init__(self, proposer: WakeRecognizer, gate: PhraseGate, check: TranscriptCheck) -> None:
-        self.proposer, self.gate, self.check = proposer, gate, check
+
+class Proposals:
+    """The model and the start rule proposing, as standby's `WakeRecognizer` does (each utterance,
+    then it and the one before it heard as one), and every utterance they propose put to both
+    second checks, the phrase gate and Moonshine's transcript, so that each row's rule is applied to
+    the very same proposals. Moonshine is asked about proposals only, as standby asks it."""
+
+    def __init__(self, proposer: WakeRecognizer, check: TranscriptCheck) -> None:
+        assert proposer.gate is not None
+        self.proposer, self.gate, self.check = proposer, proposer.gate, check
         self.follows_room = proposer.follows_room
-        self.room_sound = RoomSound()
-        self._utterance = bytearray()
-        self.verdicts: tuple[bool, bool, bool] | None = None  # the last utterance's: None when not proposed
+        self.verdicts: list[Verdicts] = []  # the last utterance's proposals
         self.times: list[float] = []  # each Moonshine check's, s
 
     def expect(self, commands: object) -> None:
@@ -136,34 +148,32 @@ class Proposals:
 
     def begin(self) -> None:
         self.proposer.begin()
-        self._utterance.clear()
-        self.room_sound.utterance_begins()
-        self.verdicts = None
 
     def feed(self, pcm: bytes) -> None:
         self.proposer.feed(pcm)
-        self._utterance += pcm
 
     def room(self, frame: bytes) -> None:
-        self.room_sound.hear(frame)
+        self.proposer.room(frame)
 
     def end(self) -> Heard:
-        heard = self.proposer.end()
-        self.verdicts = None
-        if heard.command is Command.START:
-            samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
-            self.verdicts = (self.gate.passes(heard.text, samples, self.room_sound.before_utterance())[0],
-                             self.gate.passes(heard.text, samples)[0], self.check.passes(heard.text, samples))
-            self.times.append(self.check.last_s)
-        return heard
+        self.verdicts = []
+        for joined, candidate in enumerate(self.proposer.candidates()):
+            heard, samples = candidate.heard, candidate.samples
+            if takes_start(heard.command is Command.START, heard.text, heard.confidence, self.proposer.phrases,
+                           self.proposer.floor):
+                self.verdicts.append(Verdicts(self.gate.passes(heard.text, samples, candidate.room)[0],
+                                              self.gate.passes(heard.text, samples)[0],
+                                              self.check.passes(heard.text, samples), bool(joined)))
+                self.times.append(self.check.last_s)
+        return Heard(None, "", 0.0)  # what was proposed is in `verdicts`
 
 
-def proposals(probe: Proposals, audio: Audio) -> Iterator[tuple[int, tuple[bool, bool, bool]]]:
+def proposals(probe: Proposals, audio: Audio) -> Iterator[tuple[int, list[Verdicts]]]:
     """Each utterance of `audio` the model and the start rule proposed, heard as the microphone
     hears it: when it was decided (ms) and the checks' verdicts."""
     listener = Listener(probe)
     for frame in frames_ending_quiet(audio):
-        if listener.push(frame) is not None and probe.verdicts is not None:
+        if listener.push(frame) is not None and probe.verdicts:
             yield listener.position_ms, probe.verdicts
 
 
@@ -252,8 +262,8 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
     phrase, audio, spans, positives, rng = person.phrase, person.audio, person.spans, person.positives, person.rng
     vocabulary = Vocabulary({Command.START: (*muscle_phrases(), phrase)})
     personal = personal_recognizer(person.model, embedder)
-    probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary),
-                      person.gate, TranscriptCheck(vocabulary.phrases[Command.START], model))
+    probe = Proposals(WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, gate=person.gate),
+                      TranscriptCheck(vocabulary.phrases[Command.START], model))
     recognizers: dict[str, Recognizer] = {
         SESSION: WakeRecognizer(Combined.for_person(personal, vocabulary), vocabulary, floor=0.6),
         OUT_OF_THE_BOX: WakeRecognizer(VerifiedRecognizer(Vocabulary()), Vocabulary()),
@@ -264,19 +274,19 @@ def measure(tally: Tally, data: Path, speaker: str, seed: int, *, talk: list[Aud
         source = source_at(spans, at_ms)
         tally.heard.append(f"{speaker}\t{seed}\t{phrase}\t{source}\t{verdicts}\t{probe.check.last_transcript!r}")
         for row, rule in CHECKED.items():
-            tally.false[row][source] += rule(*verdicts)
+            tally.false[row][source] += any(rule(v) for v in verdicts)
     noisy_positives = {snr: [p if snr is None else noisy(p, noises[int(rng.integers(len(noises)))], float(snr), rng,
                                                          NOISE_ALONG_S) for p in positives] for snr in SNRS}
     for snr, heard in noisy_positives.items():
         for p in heard:
-            said = list(proposals(probe, p))
+            said = [v for _, verdicts in proposals(probe, p) for v in verdicts]
             times = probe.times[-len(said):] if said else []
             tally.moonshine_s[snr] += times
-            tally.refused_s += [x for x, (_, verdicts) in zip(times, said, strict=True) if not verdicts[0]]
-            tally.heard.append(f"{speaker}\t{seed}\t{phrase}\tphrase at {snr} dB\t{[v for _, v in said]}"
+            tally.refused_s += [x for x, v in zip(times, said, strict=True) if not v.in_room]
+            tally.heard.append(f"{speaker}\t{seed}\t{phrase}\tphrase at {snr} dB\t{said}"
                                f"\t{probe.check.last_transcript if said else ''!r}")
             for row, rule in CHECKED.items():
-                tally.caught[row][snr].append(any(rule(*v) for _, v in said))
+                tally.caught[row][snr].append(any(rule(v) for v in said))
     for row, recognizer in recognizers.items():
         tally.false[row] += accepts(recognizer, audio, spans)
         if row == OUT_OF_THE_BOX:

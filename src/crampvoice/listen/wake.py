@@ -138,7 +138,7 @@ class WakeRecognizer:
         the faint ends of its words, is often long enough to end an utterance (endpoint.py): the
         phrase comes as two utterances, neither of them the phrase. Joined as heard, the pause kept,
         caught more than each part cut to its voice and then joined (bench standby's phrases at 10
-        dB: 48 % through the gate instead of 31 %). Only where a second check will weigh the whole
+        dB: 48 % through the gate instead of 38 %). Only where a second check will weigh the whole
         phrase (a taught phrase and its gate): it costs another decoding of such an utterance."""
         heard = self.inner.end()
         if self.gate is None:
