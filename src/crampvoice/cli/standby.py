@@ -155,7 +155,7 @@ def _warm(recognizer: WakeRecognizer) -> None:
     recognizer.begin()
     recognizer.feed(noise)
     recognizer.end()
-    recognizer.taken = None
+    recognizer.forget()
     if recognizer.gate is not None:  # its own embedding, used only once a start is heard
         import numpy as np
 

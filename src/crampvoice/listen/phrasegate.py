@@ -48,8 +48,8 @@ NEGATIVES_PER_TAKE = 40  # words of the shipped bank joined to each take's halve
 SEED = 0  # which words: the same takes always give the same gate
 ROOM_MIN_S = 0.5  # the room heard at least this long before a phrase, for its noise to be matched
 QUIET_ROOM_DB = 30.0  # a phrase this far over the room: its takes as they are will do
-ROOM_FRAME_MS = 20  # a phrase is cut to where it stands out of the room's noise (`over_the_room`), 20 ms at a time:
-ROOM_MARGIN_DB = 3.0  # louder than the room's loudest tenth by this
+ROOM_FRAME_MS = 20  # `over_the_room` weighs a phrase's loudness 20 ms at a time ...
+ROOM_MARGIN_DB = 3.0  # ... and keeps what is louder than the room's loudest tenth by this
 _HOP = SAMPLE_RATE_HZ * ROOM_FRAME_MS // 1000
 _Packed = tuple[Floats, npt.NDArray[np.int64]]
 
@@ -105,9 +105,7 @@ class PhraseGate:
         key = normalise(phrase)
         heard = spoken_span(samples)
         ratio = self._ratio(key, heard, self._takes[key])
-        if ratio < 1.0:
-            return ratio
-        if room is None:
+        if ratio < 1.0 or room is None:
             return ratio
         heard = spoken_span(over_the_room(samples, room))
         if (voice_power := self._voice_power(heard, room)) is None:

@@ -16,8 +16,8 @@ Moonshine is not installed (or not loaded yet), the gate decides alone. The gate
 phrase against its takes in the room's own noise: what was heard before the phrase began (`room`).
 In noise, a phrase said at once often comes as two utterances (one a word): where the second
 began within its lead-in of the first's end, the two are heard again as one (`candidates`).
-`bench standby`: caught at 20 / 10 / 5 dB in noise that goes on, 55 / 36 / 23 % of phrases each
-utterance alone, 73 / 63 / 54 % with the two heard as one.
+`bench standby`: caught at 20 / 10 / 5 dB in noise that goes on, 54 / 36 / 22 % of phrases each
+utterance alone, 73 / 63 / 53 % with the two heard as one.
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ class WakeRecognizer:
 
     def expect(self, commands: Iterable[Command]) -> None:
         """Standby listens for a start and nothing else, whatever it is told."""
+
+    def forget(self) -> None:
+        """Forget the last start and the utterance before (after a warm-up, say)."""
+        self.taken, self._previous = None, None
 
     def begin(self) -> None:
         self.inner.begin()
