@@ -197,9 +197,9 @@ def said_in_one_session(env: dict[str, str], clip: Path, tries: int) -> tuple[li
     return seen, err
 
 
-@pytest.mark.xfail(strict=False, reason="in a clean clone's full run its sessions did not start or hear the stop, three "
-                   "runs of the last four; alone and in the module's runs here they pass (a defect not found yet: "
-                   "a failure shows the sessions' events and standard error)")
+@pytest.mark.xfail(strict=False, reason="sessions that started and heard none of ten stops said over the guide, in 6 of "
+                   "9 sessions on a busy machine: not explained (a session that never reached its first step was "
+                   "the synthesis thread dying on a file cut short, since mended)")
 def test_stop_said_over_the_guide_stops_it_and_asks_for_confirmation(env: dict[str, str]) -> None:
     seen, err = said_over_the_guide(env, STOP)
     commands = [e for e in seen if e["type"] == "command"]

@@ -274,6 +274,53 @@ def test_a_hung_sound_server_turns_speech_into_text_said_once() -> None:
     assert out.rstrip().endswith("you can start again.")
 
 
+SYNTH_FAILS = """
+import sys
+from crampvoice.speak import synth
+real, read = synth.read_wav, []
+def fails_after_the_first(path):
+    read.append(path)
+    if len(read) > 1:
+        raise RuntimeError("a fault the test put in")
+    return real(path)
+synth.read_wav = fails_after_the_first
+from crampvoice.cli.app import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_error_synthesis_did_not_expect_turns_speech_into_text_said_once(pulse: dict[str, str]) -> None:
+    """Any error in the synthesis thread, not only a device's: the thread ending would leave the
+    session waiting for a sentence that never comes, silent, with no step after the first."""
+    needs_espeak()
+    proc = subprocess.Popen([sys.executable, "-c", SYNTH_FAILS, "run", str(SHORT), "--keyboard"], env=pulse,
+                            text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with killed_on_failure(proc):
+        out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert out.count("Speech output stopped working") == 1 and "RuntimeError: a fault the test put in" in out
+    assert out.rstrip().endswith("you can start again.")
+
+
+def test_a_sentence_file_cut_short_is_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyttsx3 can leave the sentence's file cut short on a busy machine: made again, not an error."""
+    needs_espeak()
+    from crampvoice.speak import synth
+
+    cut: list[Path] = []
+
+    def cut_short_once(path: Path) -> Audio:
+        if not cut:
+            cut.append(path)
+            path.write_bytes(path.read_bytes()[:30])  # in the middle of its header
+        return read_wav(path)
+
+    monkeypatch.setattr(synth, "read_wav", cut_short_once)
+    with synth.Pyttsx3Synth() as made:
+        audio = made.synth("Sip some water.")
+    assert cut and audio.duration_s > 0.5
+
+
 def test_voices_and_doctor(pulse: dict[str, str], tmp_path: Path) -> None:
     needs_espeak()
     voices = subprocess.run([*CRAMPVOICE, "voices"], capture_output=True, text=True, check=True).stdout

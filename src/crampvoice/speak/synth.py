@@ -132,7 +132,7 @@ class Pyttsx3Synth:
         for attempt in range(RETRIES + 1):
             try:
                 audio = self._synth_once(text)
-            except (OSError, EOFError, wave.Error) as e:
+            except (OSError, EOFError, wave.Error, ValueError) as e:  # ValueError: read_wav on a file cut short
                 if attempt == RETRIES:
                     raise DeviceError(f"espeak-ng made no audio for a sentence ({e})", INSTALL_HINT) from None
                 continue

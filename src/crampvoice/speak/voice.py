@@ -144,13 +144,13 @@ class VoiceSpeaker:
             if generation == self._generation and not self.dead:
                 try:
                     sound = self._tone if crowded else self._timed_synth(text)
-                except DeviceError as e:
-                    sound = e.message
+                except Exception as e:  # any: this thread ending would leave the session silent for good
+                    sound = e.message if isinstance(e, DeviceError) else f"{type(e).__name__}: {e}"
             self._sounds.put((generation, sound))
             if self._farewell is None:
                 try:
                     self._farewell = self._timed_synth(SPEECH_LOST)
-                except DeviceError:
+                except Exception:  # as above: a tone says it instead
                     self._farewell = self._tone
         self._sounds.put(None)
 
