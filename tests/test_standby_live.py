@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).parent / "data"
 GAP = bytes(int(16000 * 0.15) * 2)  # between the two words of a phrase
+QUIET = bytes(16000 * 2)  # a second: two utterances this far apart are not heard as one
 TINY = "crampvoice: 1\ntitle: {title}\nmuscle: {muscle}\nsafety: [Get help if it lasts.]\nsteps:\n  - say: Sip water.\n"
 
 
@@ -71,9 +72,10 @@ def test_a_taught_phrase_starts_its_script_again_and_again_and_its_words_other_t
     script.write_text(TINY.format(title="Tiny", muscle="calf"))
     standby = StandbyProcess(env, script)
     assert standby.until("standby")["microphone"] is True, standby.seen
-    # His words alone, and with another of his words: each heard, and taken for no start.
+    # His words alone, and with another of his words: each heard, and taken for no start. A second's
+    # quiet before each: "four" and then "seven" half a second apart is the phrase, heard whole.
     for names in (["4_george_10"], ["7_george_10"], ["4_george_10", "2_george_5"], ["9_george_5", "7_george_10"]):
-        standby.say(wav(george(*names), tmp_path / "not.wav"))
+        standby.say(wav(Audio(QUIET + george(*names).pcm, 16000), tmp_path / "not.wav"))
         unheard = standby.until("unheard", no_start=True)
         assert unheard["guess"] == "four seven"
     standby.say(DATA / "human" / "mycroft_precise__bg_noise7.wav")
