@@ -43,8 +43,8 @@ from standby import SNRS, draw  # noqa: E402
 from crampvoice.audio import Audio  # noqa: E402
 from crampvoice.core.commands import normalise  # noqa: E402
 from crampvoice.listen.embedding import Embedder  # noqa: E402
-from crampvoice.listen.personal import Samples, _dtw, _pack, _unit, negatives, spoken_span  # noqa: E402
-from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate, over_the_room  # noqa: E402
+from crampvoice.listen.personal import Samples, _dtw, _pack, _unit, negatives  # noqa: E402
+from crampvoice.listen.phrasegate import NEGATIVES_PER_TAKE, SPLICED_QUANTILE, PhraseGate  # noqa: E402
 
 RATE_HZ = 16000
 ROOM_S = 1.5  # the room's noise heard before the phrase
@@ -98,9 +98,10 @@ class Gate:
         in the room's noise (their halves joined to the shipped bank's words), against those takes
         and the gate's own."""
         key, gate = normalise(self.phrase), self.gate
-        heard = spoken_span(over_the_room(heard, room))  # as the gate weighs it in the room
-        voice_power = gate._voice_power(heard, room)
-        noisy_takes = gate._in_the_room(key, voice_power, room) if voice_power is not None else []
+        if (in_room := gate.heard_in_the_room(heard, room)) is None:
+            return in_the_room
+        heard, voice_power = in_room
+        noisy_takes = gate._in_the_room(key, voice_power, room)
         unit = _unit(gate._embedder.embed(heard), gate._centre)
         if not noisy_takes or not len(unit):
             return in_the_room

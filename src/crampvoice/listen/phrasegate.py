@@ -107,9 +107,9 @@ class PhraseGate:
         ratio = self._ratio(key, heard, self._takes[key])
         if ratio < 1.0 or room is None:
             return ratio
-        heard = spoken_span(over_the_room(samples, room))
-        if (voice_power := self._voice_power(heard, room)) is None:
+        if (in_room := self.heard_in_the_room(samples, room)) is None:
             return ratio
+        heard, voice_power = in_room
         ratio = min(ratio, self._ratio(key, heard, self._takes[key]))
         if in_the_room := self._in_the_room(key, voice_power, room):
             ratio = min(ratio, self._ratio(key, heard, _pack(in_the_room)))
@@ -120,6 +120,14 @@ class PhraseGate:
         if not len(unit):
             return float("inf")
         return float(_dtw(unit[None], np.array([len(unit)]), *takes).min()) / self.thresholds[key]
+
+    def heard_in_the_room(self, samples: Samples, room: Samples) -> tuple[Samples, float] | None:
+        """The phrase as the gate weighs it in the room's noise: cut to where its voice stands out of
+        the room (`over_the_room`, then `spoken_span`), and its own power over the room; None where
+        the room is not noisy enough to weigh it so (`_voice_power`)."""
+        heard = spoken_span(over_the_room(samples, room))
+        voice_power = self._voice_power(heard, room)
+        return None if voice_power is None else (heard, voice_power)
 
     @staticmethod
     def _voice_power(heard: Samples, room: Samples) -> float | None:
