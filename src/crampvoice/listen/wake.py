@@ -71,9 +71,11 @@ class RoomSound:
         """Up to 1.5 s heard before it, its lead-in left out, kept aside (the frames, not copied)."""
         self._before = tuple(self._frames)[-(ROOM_FRAMES + LEAD_IN_FRAMES):-LEAD_IN_FRAMES]
 
-    def before_utterance(self) -> Samples:
-        """The room's sound kept when the utterance under way began."""
-        return np.frombuffer(b"".join(self._before), dtype="<i2")
+    @property
+    def before_utterance(self) -> tuple[bytes, ...]:
+        """The room's sound kept when the utterance under way began, as frames: joined only when
+        a check asks for it (`Candidate.room`)."""
+        return self._before
 
 
 class WakeRecognizer:
@@ -146,11 +148,11 @@ class WakeRecognizer:
         phrase (a taught phrase and its gate): it costs another decoding of such an utterance."""
         heard = self.inner.end()
         if self.gate is None:
-            yield Candidate(heard, np.zeros(0, np.int16), None)
+            yield Candidate(heard, np.zeros(0, np.int16), ())
             return
         samples = np.frombuffer(bytes(self._utterance), dtype="<i2")
         ends = self.room_sound.heard
-        current = _Utterance(ends - len(samples) // FRAME_SAMPLES, ends, self.room_sound.before_utterance())
+        current = _Utterance(ends - len(samples) // FRAME_SAMPLES, ends, self.room_sound.before_utterance)
         previous, self._previous = self._previous, current
         yield Candidate(heard, samples, current.room)
         if previous is None or current.begins > previous.ends or current.ends - previous.begins > JOINED_FRAMES:
@@ -179,17 +181,22 @@ class WakeRecognizer:
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """An utterance that may be a start: as the inner recogniser heard it, its samples (none where no
-    second check needs them) and the room's sound before it."""
+    second check needs them) and the room's sound before it, as frames."""
     heard: Heard
     samples: Samples
-    room: Samples | None
+    room_frames: tuple[bytes, ...]
+
+    @property
+    def room(self) -> Samples:
+        """The room's sound before it, for the phrase gate (asked only of a proposed start)."""
+        return np.frombuffer(b"".join(self.room_frames), dtype="<i2")
 
 
 @dataclass(frozen=True, slots=True)
 class _Utterance:
     begins: int  # the frames heard before it (`RoomSound.heard`)
     ends: int
-    room: Samples
+    room: tuple[bytes, ...]
 
 
 class TranscriptCheck:
