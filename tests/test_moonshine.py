@@ -17,7 +17,7 @@ import pytest
 
 from crampvoice.audio import Audio, to_mono_16k
 from crampvoice.core.commands import Command, Vocabulary
-from crampvoice.core.transcript import command_in
+from crampvoice.core.transcript import command_in, said_in
 from crampvoice.listen.files import read_audio
 from crampvoice.listen.moonshine import (
     GOES_ON_QUIET_MS,
@@ -72,11 +72,20 @@ def test_a_word_that_sounds_as_a_phrase_is_taken_for_it_only_alone() -> None:
     assert command_in("Go to sleep.", Vocabulary({Command.NEXT: ("two",)}), {"to": "two"})[0] is Command.SLEEP
 
 
+def test_a_phrase_is_said_in_a_sentence_by_its_words_in_a_row_or_words_said_as_they_are() -> None:
+    weight = {"weight": "wait"}
+    assert said_in("wait", "Put your weight on the leg.", weight)
+    assert not said_in("wait", "Put your weight on the leg.")  # no homophones given: a different word
+    assert said_in("go back", "Then go back, slowly.") and not said_in("go back", "Go on, and back.")
+    assert not said_in("stop", "Stopping now.") and not said_in("", "Anything.")
+    assert said_in("four", "Hold it 4 seconds.")
+
+
 def test_homophones_come_from_the_pronouncing_dictionary() -> None:
     vocabulary = Vocabulary({Command.NEXT: ("four",), Command.BACK: ("two",)})
     said = sounds_like(vocabulary)
-    assert {w: said[w] for w in ("for", "fore", "to", "too", "paws", "necks")} == {
-        "for": "four", "fore": "four", "to": "two", "too": "two", "paws": "pause", "necks": "next"}
+    assert {w: said[w] for w in ("for", "fore", "to", "too", "paws", "necks", "weight")} == {
+        "for": "four", "fore": "four", "to": "two", "too": "two", "paws": "pause", "necks": "next", "weight": "wait"}
     assert "four" not in said and "two" not in said and "stop" not in said.values()
 
 

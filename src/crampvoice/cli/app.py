@@ -312,7 +312,7 @@ def _microphone_or_keys(mic: str | None, vocabulary: Vocabulary, speaker: Speake
         recognizer, notes = recognizer_for(vocabulary)
         saying = speaker.saying if isinstance(speaker, VoiceSpeaker) else tuple
         source = MicrophoneSource(recognizer, speaker.quiet_since, find_device(mic), unheard_dir(), duplex=duplex,
-                                  saying=saying)
+                                  saying=saying, vocabulary=vocabulary)
     except CrampvoiceError as e:  # no microphone, or not the one asked for: the keys still work
         view.line(f"Listening is off: {e.message}. To talk to it, {e.hint}. Use the keys instead.")
         return None

@@ -77,3 +77,12 @@ def _once(words: list[str], vocabulary: Vocabulary) -> str:
         if phrase:
             return phrase
     return ""
+
+
+def said_in(phrase: str, text: str, sounds_like: Mapping[str, str] | None = None) -> bool:
+    """Whether `text` says `phrase`, its words in a row, a word taken for one of the vocabulary's
+    it sounds the same as (`sounds_like`: "put your weight on it" says "wait")."""
+    sounds = sounds_like or {}
+    wanted = [sounds.get(w, w) for w in words_of(phrase)]
+    words = [sounds.get(w, w) for w in words_of(text)]
+    return bool(wanted) and any(words[i:i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1))

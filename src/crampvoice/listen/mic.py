@@ -18,14 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.commands import Command, normalise
+from ..core.commands import Command, Vocabulary
 from ..core.errors import CrampvoiceError
 from ..core.events import Arrival, CommandGiven, DeviceFailed, Unheard
+from ..core.transcript import said_in
 from ..watchdog import Stall
 from . import unheard
 from .capture import Capture, sounddevice
 from .duplex import WHILE_SPEAKING, Duplex
 from .recognizer import Recognizer
+from .sphinx import sounds_later
 from .stream import Decision, Listener
 
 GUARD_S = 0.4  # after its own speech ends, what the microphone hears is still echo for this long
@@ -106,12 +108,14 @@ class MicrophoneSource:
 
     def __init__(self, recognizer: Recognizer, quiet_since: Callable[[], float | None],
                  device: int | None = None, unheard_dir: Path | None = None, *, duplex: Duplex | None = None,
-                 saying: Callable[[], tuple[str, ...]] = tuple) -> None:
+                 saying: Callable[[], tuple[str, ...]] = tuple, vocabulary: Vocabulary | None = None) -> None:
         """`duplex`: its own voice taken out, to listen while it speaks (opened before the
         microphone, so that the speakers' monitor leads it); None: half-duplex. `saying`: the
-        sentences it is saying and said last; a command heard over them in their words is taken
-        for its own."""
+        sentences it is saying and said last; a command heard over them in their words, or in
+        words said as they are (`vocabulary`: what is listened for; "weight" is said as "wait"),
+        is taken for its own."""
         self._saying = saying
+        self._sounds_like = sounds_later(vocabulary or Vocabulary())
         self._unheard_dir = unheard_dir  # where utterances not acted on are kept; None: nowhere
         self.recognizer = recognizer
         self._listener = Listener(recognizer)
@@ -197,9 +201,9 @@ class MicrophoneSource:
 
     def _its_own(self, phrase: str) -> bool:
         """Whether `phrase`, heard over its speech, is in what it is saying or just said: what the
-        canceller left of its own "stop" is not a person's."""
-        said = f" {phrase.strip().lower()} "
-        return any(said in f" {normalise(text)} " for text in self._saying())
+        canceller left of its own "stop" (or its "weight", heard as "wait") is not a person's."""
+        sounds_like = self._sounds_like.result()
+        return any(said_in(phrase, text, sounds_like) for text in self._saying())
 
     def _keep(self, decision: Decision) -> str:
         """Where the utterance was kept for a caregiver to hear or teach; "" if it could not be."""
