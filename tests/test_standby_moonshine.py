@@ -18,6 +18,7 @@ from crampvoice.core.commands import Command, Vocabulary
 from crampvoice.core.wake import muscle_phrases
 from crampvoice.listen.moonshine import MoonshineModel
 from crampvoice.listen.personal import Samples, spoken_span
+from crampvoice.listen.phrasegate import PAUSE_KEPT_MS, pauses_shortened
 from crampvoice.listen.recognizer import Heard
 from crampvoice.listen.wake import TranscriptCheck, WakeRecognizer, names
 
@@ -273,6 +274,40 @@ def test_a_phrase_the_rooms_noise_cuts_in_two_is_heard_whole(ears: dict[str, Wak
     assert decisions[-1].utterance is not None and not started(decisions[-1].utterance, ears["proposed"])
     for other in (said("4_george_11", "3_george_12"), said("9_george_5", "7_george_10"), said("4_george_10")):
         assert not started(Audio(in_a_noisy_room(other, 10, seed=1).tobytes(), 16000), ear)
+
+
+def quiet_room(samples: int) -> Samples:
+    """A quiet bedroom's noise, about -60 dBFS."""
+    return (np.random.default_rng(0).standard_normal(samples) * 30).astype(np.int16)
+
+
+def test_a_long_pause_between_words_is_shortened_and_a_short_one_or_a_word_alone_left_as_it_is() -> None:
+    word = (np.random.default_rng(1).standard_normal(4000) * 3000).astype(np.int16)  # 250 ms, loud
+    halting = np.concatenate([word, quiet_room(4800), word])  # 300 ms between
+    shortened = pauses_shortened(halting)
+    assert len(shortened) == len(halting) - 4800 + PAUSE_KEPT_MS * 16
+    assert np.array_equal(shortened[:4000], word) and np.array_equal(shortened[-4000:], word)
+    assert len(pauses_shortened(np.concatenate([word, quiet_room(PAUSE_KEPT_MS * 16), word]))) == 0
+    assert len(pauses_shortened(word)) == 0
+
+
+def said_haltingly(first: str, second: str, pause_ms: int) -> Audio:
+    """His two words with `pause_ms` of a quiet room between them, and a second of it either side."""
+    room = quiet_room(16000)
+    x = np.concatenate([room, spoken_span(clip(first)), room[:pause_ms * 16], spoken_span(clip(second)), room])
+    return Audio(x.tobytes(), 16000)
+
+
+@pytest.mark.slow
+def test_a_phrase_said_haltingly_in_a_quiet_room_passes_the_gate_and_his_other_words_so_do_not(
+        ears: dict[str, WakeRecognizer]) -> None:
+    ear = ears["gate"]
+    for pause_ms in (300, 500):  # heard as two utterances, and joined: the pause weighed shortened
+        assert started(said_haltingly("4_george_10", "7_george_10", pause_ms), ear), pause_ms
+    assert ear.gate is not None
+    for other in (("4_george_11", "3_george_12"), ("9_george_5", "7_george_10")):  # weighed shortened too
+        heard = np.frombuffer(said_haltingly(*other, 300).pcm, "<i2")
+        assert len(pauses_shortened(spoken_span(heard))) and not ear.gate.passes("four seven", heard)[0]
 
 
 @pytest.mark.slow

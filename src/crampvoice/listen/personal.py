@@ -76,6 +76,7 @@ STEPS, LEARNING_RATE, L2 = 300, 0.05, 1e-3  # the head's training (Adam, class-b
 SPAN_FRAME_MS = 10  # `spoken_span` weighs an utterance's loudness 10 ms at a time ...
 SPOKEN_DB = 10.0  # ... and a frame this much louder than its quietest tenth is voice ...
 AROUND_MS = 100  # ... kept with this much either side of the first and last such frame
+SPAN_HOP = SAMPLE_RATE_HZ * SPAN_FRAME_MS // 1000
 NOISE_AROUND_S = (0.1, 0.4)  # a take's variant in noise that goes on this long before and after it
 IN_NOISE = 3  # variants of each take in noise over it, each with noise and a level of its own
 VERSION = 6  # of the saved model; one saved by another version is built again from the takes
@@ -215,17 +216,22 @@ def spoken_span(samples: Samples) -> Samples:
     (bench/bank.py) and what is heard are all cut to this span, so all are alike. Steady noise
     alone, or digital silence, is kept whole.
     """
-    hop = SAMPLE_RATE_HZ * SPAN_FRAME_MS // 1000
-    n = len(samples) // hop
-    if n < 2:
-        return samples
-    x = np.asarray(samples[:n * hop], np.float64).reshape(n, hop)
-    energy = 10 * np.log10(np.mean(x * x, axis=1) + 1.0)
-    loud = np.flatnonzero(energy > np.percentile(energy, 10) + SPOKEN_DB)
+    loud = voiced(samples)
     if not len(loud):
         return samples
-    around = AROUND_MS // SPAN_FRAME_MS
-    return samples[max(0, loud[0] - around) * hop:min(n, loud[-1] + 1 + around) * hop]
+    hop, around = SPAN_HOP, AROUND_MS // SPAN_FRAME_MS
+    return samples[max(0, loud[0] - around) * hop:min(len(samples) // hop, loud[-1] + 1 + around) * hop]
+
+
+def voiced(samples: Samples) -> npt.NDArray[np.intp]:
+    """Which of the utterance's SPAN_FRAME_MS frames are voice: louder than its quietest tenth by
+    SPOKEN_DB (none where it is shorter than two frames)."""
+    n = len(samples) // SPAN_HOP
+    if n < 2:
+        return np.array([], np.intp)
+    x = np.asarray(samples[:n * SPAN_HOP], np.float64).reshape(n, SPAN_HOP)
+    energy = 10 * np.log10(np.mean(x * x, axis=1) + 1.0)
+    return np.flatnonzero(energy > np.percentile(energy, 10) + SPOKEN_DB)
 
 
 class Veto(Protocol):
