@@ -118,9 +118,9 @@ class PhraseGate:
     def distance(self, phrase: str, samples: Samples, room: Samples | None = None) -> float:
         """How far the utterance is from the phrase's nearest take, as a share of its threshold (< 1
         passes). Where that is 1 or more, the phrase is weighed once more with any long pause between
-        its words shortened (`pauses_shortened`); and where the room heard before
-        it is noisy, cut to where its voice stands out of the room's noise (`over_the_room`), against
-        the takes as learnt and the takes with the room's noise in them: the nearest of all."""
+        its words shortened (`pauses_shortened`); and where the room heard before it is noisy, cut
+        to where its voice stands out of the room's noise (`over_the_room`), against the takes as
+        learnt and the takes with the room's noise in them: the nearest of all."""
         key = normalise(phrase)
         heard = spoken_span(samples)
         ratio = self._ratio(key, heard, self._takes[key])
