@@ -184,8 +184,13 @@ def sounds_like(vocabulary: Vocabulary) -> dict[str, str]:
 
 
 _ASIDE = ThreadPoolExecutor(1, thread_name_prefix="crampvoice-sounds")
+_LOOKED_UP: dict[tuple[tuple[Command, tuple[str, ...]], ...], Future[dict[str, str]]] = {}
 
 
 def sounds_later(vocabulary: Vocabulary) -> Future[dict[str, str]]:
-    """`sounds_like`, read in a thread of its own (50 ms of CMUdict), off a session's start."""
-    return _ASIDE.submit(sounds_like, vocabulary)
+    """`sounds_like`, read in a thread of its own (50 ms of CMUdict), off a session's start: once a
+    process for the same phrases (a session's general recogniser and its microphone ask alike)."""
+    key = tuple(vocabulary.phrases.items())
+    if key not in _LOOKED_UP:
+        _LOOKED_UP[key] = _ASIDE.submit(sounds_like, vocabulary)
+    return _LOOKED_UP[key]
